@@ -1,0 +1,5 @@
+import sys
+
+from datasync.cli import main
+
+sys.exit(main())

@@ -1,0 +1,361 @@
+"""Content hash v1: RFC 8785 (JCS) canonical bytes and their BLAKE3 / SHA-256-128 hashes.
+
+Pure: values in, bytes and hex out, no I/O. The contract (shared with the TypeScript twin and
+pinned by ``golden_vectors/``):
+
+* The hashed content is ``{"input": I, "output": O, "metadata": M}``, each a JSON object;
+  a missing output or metadata is ``{}``. The source id is identity and is not hashed.
+* Canonical bytes are RFC 8785 of that object in UTF-8.
+* ``blake3``: BLAKE3-256 of the bytes, 64 lowercase hex chars. ``sha256-128``: the first 16
+  bytes of SHA-256 of the bytes, 32 lowercase hex chars (Arize Phoenix's ``content_hash``).
+
+Strict values. Each refusal raises :class:`~datasync.errors.CanonicalError` with one of these
+codes and the JSON path of the value (``$.input.scores[3]``):
+
+=====================  ================================================================
+``invalid_json``       JSON text that does not parse (line and column in the message)
+``invalid_utf8``       bytes that are not UTF-8
+``byte_order_mark``    JSON text starting with U+FEFF
+``duplicate_key``      an object in JSON text names a key twice
+``non_finite_number``  NaN, Infinity, or a literal beyond the double range (``1e400``)
+``inexact_integer``    an integer (Python ``int`` or a JSON integer literal) that is not
+                       exactly an IEEE-754 double (``9007199254740993``)
+``lone_surrogate``     a string or key holding an unpaired UTF-16 surrogate
+``non_string_key``     a mapping key that is not a ``str``
+``not_json_type``      a value that is not JSON (numpy scalars are converted first)
+``too_deep``           more than :data:`MAX_DEPTH` nested arrays/objects
+``not_an_object``      ``input``, ``output`` or ``metadata`` that is not an object
+=====================  ================================================================
+
+Numbers are doubles, as RFC 8785 says: ``2**60`` and ``1E30`` are fine, ``-0`` becomes ``0``.
+No Unicode normalization is applied (NFC and NFD text hash differently).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+import blake3
+import rfc8785
+
+from datasync.errors import CanonicalError, UsageError
+
+__all__ = [
+    "MAX_DEPTH",
+    "SCHEMES",
+    "Scheme",
+    "canonical_content",
+    "canonicalize",
+    "content_hash",
+    "hash_bytes",
+    "json_path",
+    "loads_strict",
+]
+
+#: Most nested arrays/objects a value may have, counting the outermost container. In a
+#: content hash the wrapper ``{"input": ...}`` is the outermost, so ``input`` may nest 127.
+MAX_DEPTH: Final = 128
+
+Scheme = Literal["blake3", "sha256-128"]
+SCHEMES: Final[tuple[str, ...]] = ("blake3", "sha256-128")
+
+# Integers with |n| <= 2**53 are all exact doubles; above that only some are.
+_EXACT_INT_LIMIT: Final = 2**53
+# rfc8785 refuses Python ints beyond 2**53 - 1 even when exact; we hand it the double instead.
+_RFC8785_INT_LIMIT: Final = 2**53 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SHORT_ESCAPES: Final = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def json_path(parent: str, key: str | int) -> str:
+    """The JSON path of ``key`` under ``parent``: ``$.a``, ``$["a b"]``, ``$.a[3]``.
+
+    Keys that are not plain identifiers are written as JSON strings in brackets, with lone
+    surrogates escaped as ``\\udxxx`` (what JavaScript's ``JSON.stringify`` does).
+    """
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if _PLAIN_KEY.match(key):
+        return f"{parent}.{key}"
+    return f"{parent}[{_quote(key)}]"
+
+
+def _quote(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif ch < " " or "\ud800" <= ch <= "\udfff":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+# Markers that loads_strict's decoder hooks leave in the tree; _clean turns them into errors
+# with the right path, in document order.
+class _InexactLiteral(str):
+    pass
+
+
+class _NonFiniteLiteral(str):
+    pass
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object from JSON text whose keys repeat (kept as pairs to report the second one)."""
+
+
+def _clean(value: Any, path: str, depth: int) -> Any:
+    """Validate ``value`` under the strict rules and return a plain, JCS-ready copy."""
+    t = type(value)
+    if t is str:
+        if not value.isascii() and _SURROGATE.search(value):
+            raise CanonicalError("lone_surrogate", path, "string holds a lone UTF-16 surrogate")
+        return value
+    if value is None or t is bool:
+        return value
+    if t is int:
+        return _clean_int(value, path)
+    if t is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CanonicalError("non_finite_number", path, f"number {value!r} is not finite")
+        return value + 0.0  # -0.0 + 0.0 == 0.0: RFC 8785 writes -0 as 0
+    if isinstance(value, Mapping) or t is _Pairs:
+        return _clean_object(value, path, depth + 1)
+    if t is list or t is tuple:
+        if depth + 1 > MAX_DEPTH:
+            raise CanonicalError("too_deep", path, f"nesting deeper than {MAX_DEPTH}")
+        return [_clean(item, json_path(path, i), depth + 1) for i, item in enumerate(value)]
+    if t is _InexactLiteral:
+        raise CanonicalError(
+            "inexact_integer",
+            path,
+            f"integer literal {value} is not exactly representable as a double; "
+            "store it as a string",
+        )
+    if t is _NonFiniteLiteral:
+        raise CanonicalError("non_finite_number", path, f"number {value} is not finite")
+    return _clean_foreign(value, path, depth)
+
+
+def _clean_int(value: int, path: str) -> int | float:
+    if -_RFC8785_INT_LIMIT <= value <= _RFC8785_INT_LIMIT:
+        return value
+    try:
+        as_float = float(value)
+    except OverflowError:
+        as_float = float("inf")
+    if abs(value) <= _EXACT_INT_LIMIT or as_float == value:
+        return as_float
+    raise CanonicalError(
+        "inexact_integer",
+        path,
+        f"integer {value} is not exactly representable as a double; store it as a string",
+    )
+
+
+def _clean_object(value: Mapping[Any, Any] | _Pairs, path: str, depth: int) -> dict[str, Any]:
+    if depth > MAX_DEPTH:
+        raise CanonicalError("too_deep", path, f"nesting deeper than {MAX_DEPTH}")
+    items = value if isinstance(value, _Pairs) else value.items()
+    out: dict[str, Any] = {}
+    for key, item in items:
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise CanonicalError("non_string_key", path, f"object key {key!r} is not a string")
+            key = str(key)
+        child = json_path(path, key)
+        if not key.isascii() and _SURROGATE.search(key):
+            raise CanonicalError(
+                "lone_surrogate", child, "object key holds a lone UTF-16 surrogate"
+            )
+        if key in out:
+            raise CanonicalError("duplicate_key", child, f"object key {_quote(key)} appears twice")
+        out[key] = _clean(item, child, depth)
+    return out
+
+
+def _clean_foreign(value: Any, path: str, depth: int) -> Any:
+    """Convert numpy scalars and arrays and str/int/float subclasses; refuse the rest."""
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return _clean(value.tolist(), path, depth)
+    for base in (bool, str, int, float):
+        if isinstance(value, base):
+            return _clean(base(value), path, depth)
+    if isinstance(value, list | tuple):
+        return _clean(list(value), path, depth)
+    raise CanonicalError(
+        "not_json_type", path, f"value of type {type(value).__name__} is not a JSON type"
+    )
+
+
+def canonicalize(value: Any) -> bytes:
+    """RFC 8785 canonical UTF-8 bytes of ``value``.
+
+    Raises :class:`CanonicalError` for anything the strict rules refuse (see module doc).
+    """
+    return bytes(rfc8785.dumps(_clean(value, "$", 0)))
+
+
+def _content(input: Any, output: Any, metadata: Any) -> dict[str, Any]:
+    parts = {
+        "input": input,
+        "output": {} if output is None else output,
+        "metadata": {} if metadata is None else metadata,
+    }
+    for name, part in parts.items():
+        if not isinstance(part, Mapping):
+            raise CanonicalError(
+                "not_an_object",
+                f"$.{name}",
+                f"{name} must be a JSON object, not {type(part).__name__}",
+            )
+    return parts
+
+
+def canonical_content(input: Any, output: Any = None, metadata: Any = None) -> bytes:
+    """Canonical bytes of ``{"input": I, "output": O, "metadata": M}`` (missing parts ``{}``)."""
+    return canonicalize(_content(input, output, metadata))
+
+
+def hash_bytes(data: bytes, scheme: str = "blake3") -> str:
+    """Hash already-canonical bytes with ``scheme`` and return lowercase hex."""
+    if scheme == "blake3":
+        digest: str = blake3.blake3(data).hexdigest()
+        return digest
+    if scheme == "sha256-128":
+        return hashlib.sha256(data).digest()[:16].hex()
+    raise UsageError(
+        f"unknown hash scheme {scheme!r}; choose one of {', '.join(SCHEMES)}", code="unknown_scheme"
+    )
+
+
+def content_hash(
+    input: Any, output: Any = None, metadata: Any = None, *, scheme: str = "blake3"
+) -> str:
+    """Content hash v1 of an example: ``scheme`` over its canonical content bytes.
+
+    ``input``, ``output`` and ``metadata`` must be JSON objects (``None`` means ``{}``).
+    Raises :class:`CanonicalError` (``not_an_object`` and every strict-value refusal) and
+    :class:`~datasync.errors.UsageError` for an unknown scheme.
+    """
+    if scheme not in SCHEMES:
+        hash_bytes(b"", scheme)
+    return hash_bytes(canonical_content(input, output, metadata), scheme)
+
+
+# --- strict JSON text ---------------------------------------------------------------------
+
+
+def _parse_int(literal: str) -> int | _InexactLiteral:
+    n = int(literal)
+    if -_EXACT_INT_LIMIT <= n <= _EXACT_INT_LIMIT:
+        return n
+    try:
+        exact = float(n) == n
+    except OverflowError:
+        exact = False
+    return n if exact else _InexactLiteral(literal)
+
+
+def _parse_float(literal: str) -> float | _NonFiniteLiteral:
+    f = float(literal)
+    if f in (float("inf"), float("-inf")):
+        return _NonFiniteLiteral(literal)
+    return f
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Pairs:
+    out = dict(pairs)
+    return out if len(out) == len(pairs) else _Pairs(pairs)
+
+
+_DECODER = json.JSONDecoder(
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+    parse_constant=_NonFiniteLiteral,
+    object_pairs_hook=_pairs_hook,
+)
+
+
+def loads_strict(text: str | bytes | bytearray | memoryview) -> Any:
+    """Parse JSON text under the strict rules and return plain Python values.
+
+    Refuses (with :class:`CanonicalError`) invalid UTF-8, a byte-order mark, syntax errors,
+    ``NaN``/``Infinity``, literals beyond the double range, inexact integer literals,
+    duplicate keys, lone-surrogate escapes and nesting beyond :data:`MAX_DEPTH`.
+    """
+    if not isinstance(text, str):
+        raw = bytes(text)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CanonicalError(
+                "invalid_utf8",
+                "$",
+                f"invalid UTF-8 at byte {exc.start}",
+                details={"offset": exc.start},
+            ) from None
+    if text.startswith("\ufeff"):
+        raise CanonicalError("byte_order_mark", "$", "JSON text starts with a byte-order mark")
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise CanonicalError(
+            "invalid_json",
+            "$",
+            f"{exc.msg} (line {exc.lineno}, column {exc.colno})",
+            details={"line": exc.lineno, "column": exc.colno},
+        ) from None
+    except RecursionError:
+        raise CanonicalError(
+            "too_deep", _first_too_deep_path(text), f"nesting deeper than {MAX_DEPTH}"
+        ) from None
+    return _clean(value, "$", 0)
+
+
+def _first_too_deep_path(text: str) -> str:
+    """Path of the first container nested deeper than MAX_DEPTH (only for huge nesting)."""
+    stack: list[list[Any]] = []  # [path, is_object, next index, pending key]
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            end = i + 1
+            while text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            if stack and stack[-1][1] and stack[-1][3] is None:
+                stack[-1][3] = json.loads(text[i : end + 1])
+            i = end + 1
+            continue
+        if ch in "[{":
+            if stack:
+                top = stack[-1]
+                path = json_path(top[0], top[3] if top[1] else top[2])
+            else:
+                path = "$"
+            if len(stack) + 1 > MAX_DEPTH:
+                return path
+            stack.append([path, ch == "{", 0, None])
+        elif ch in "]}":
+            stack.pop()
+        elif ch == "," and stack:
+            stack[-1][2] += 1
+            stack[-1][3] = None
+        i += 1
+    return "$"

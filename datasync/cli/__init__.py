@@ -1,0 +1,54 @@
+"""The ``datasync`` command: parse arguments, call the library, print, exit.
+
+Each subcommand lives in its own module here and exposes ``register(subparsers)``, which adds
+its parser and sets ``func`` (a callable taking the parsed namespace and returning an exit
+code). Exit codes: 0 ok, 1 error (a :class:`~datasync.errors.DatasyncError`), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from datasync._version import __version__
+from datasync.errors import DatasyncError
+
+# Subcommand modules, in the order `datasync --help` lists them.
+_COMMANDS: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="datasync",
+        description="Sync datasets of examples to a versioned store, sending only what changed.",
+    )
+    parser.add_argument("--version", action="version", version=f"datasync {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMANDS:
+        module = importlib.import_module(f"datasync.cli.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = func(args)
+    except DatasyncError as exc:
+        print(f"datasync: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("datasync: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Python client: embedded or remote backends, datasets, experiments."""

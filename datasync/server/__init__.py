@@ -1,0 +1,1 @@
+"""The HTTP server (FastAPI): routes, auth, limits; no SQL here."""

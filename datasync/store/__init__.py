@@ -1,0 +1,1 @@
+"""The versioned store: SQLAlchemy Core schema, Alembic migrations, queries."""

@@ -1,0 +1,1 @@
+"""Manifests, bucket digests and the plan (diff); pure, no I/O."""
