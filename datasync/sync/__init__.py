@@ -1,1 +1,67 @@
-"""Manifests, bucket digests and the plan (diff); pure, no I/O."""
+"""Sync protocol v1, the pure part: manifests, bucket digests, the plan, wire records.
+
+No I/O here: values in, values out. See docs/protocol.md for the byte-level contract.
+"""
+
+from datasync.sync.manifest import (
+    LEAF_BITS,
+    LeafTable,
+    Summary,
+    bucket_of,
+    child_nodes,
+    differing_nodes,
+    entry_bytes,
+    leaf_digest,
+    node_of,
+    validate_nodes,
+)
+from datasync.sync.plan import (
+    Change,
+    ChangeKind,
+    Mode,
+    Plan,
+    classify,
+    deletions,
+    parse_mode,
+    plan_changes,
+)
+from datasync.sync.tags import validate_dataset_name, validate_tags
+from datasync.sync.wire import (
+    CommitHeader,
+    ExampleData,
+    Operation,
+    parse_example,
+    parse_header,
+    parse_operation,
+    validate_source_id,
+)
+
+__all__ = [
+    "LEAF_BITS",
+    "Change",
+    "ChangeKind",
+    "CommitHeader",
+    "ExampleData",
+    "LeafTable",
+    "Mode",
+    "Operation",
+    "Plan",
+    "Summary",
+    "bucket_of",
+    "child_nodes",
+    "classify",
+    "deletions",
+    "differing_nodes",
+    "entry_bytes",
+    "leaf_digest",
+    "node_of",
+    "parse_example",
+    "parse_header",
+    "parse_mode",
+    "parse_operation",
+    "plan_changes",
+    "validate_dataset_name",
+    "validate_nodes",
+    "validate_source_id",
+    "validate_tags",
+]
