@@ -18,8 +18,9 @@ codes and the JSON path of the value (``$.input.scores[3]``):
 ``byte_order_mark``    JSON text starting with U+FEFF
 ``duplicate_key``      an object in JSON text names a key twice
 ``non_finite_number``  NaN, Infinity, or a literal beyond the double range (``1e400``)
-``inexact_integer``    an integer (Python ``int`` or a JSON integer literal) that is not
-                       exactly an IEEE-754 double (``9007199254740993``)
+``inexact_integer``    an integer (Python ``int`` or a JSON integer literal) whose value
+                       the nearest double loses (``9007199254740993``); it is kept when
+                       that double is exact or its shortest form is the same number
 ``lone_surrogate``     a string or key holding an unpaired UTF-16 surrogate
 ``non_string_key``     a mapping key that is not a ``str``
 ``not_json_type``      a value that is not JSON (numpy scalars are converted first)
@@ -27,7 +28,8 @@ codes and the JSON path of the value (``$.input.scores[3]``):
 ``not_an_object``      ``input``, ``output`` or ``metadata`` that is not an object
 =====================  ================================================================
 
-Numbers are doubles, as RFC 8785 says: ``2**60`` and ``1E30`` are fine, ``-0`` becomes ``0``.
+Numbers are doubles, as RFC 8785 says: ``2**60`` (canonical ``1152921504606847000``, which
+reads back as ``2**60``) and ``1E30`` are fine, ``-0`` becomes ``0``.
 No Unicode normalization is applied (NFC and NFD text hash differently).
 """
 
@@ -37,6 +39,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Final, Literal
 
 import blake3
@@ -67,6 +70,9 @@ SCHEMES: Final[tuple[str, ...]] = ("blake3", "sha256-128")
 _EXACT_INT_LIMIT: Final = 2**53
 # rfc8785 refuses Python ints beyond 2**53 - 1 even when exact; we hand it the double instead.
 _RFC8785_INT_LIMIT: Final = 2**53 - 1
+# Integers with more digits than this are beyond the double range (max ~1.8e308, 309 digits).
+# Checked before int() because Python refuses str<->int conversion beyond 4300 digits.
+_MAX_INT_DIGITS: Final = 309
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SHORT_ESCAPES: Final = {
@@ -142,11 +148,11 @@ def _clean(value: Any, path: str, depth: int) -> Any:
             raise CanonicalError("too_deep", path, f"nesting deeper than {MAX_DEPTH}")
         return [_clean(item, json_path(path, i), depth + 1) for i, item in enumerate(value)]
     if t is _InexactLiteral:
+        shown = value if len(value) <= 40 else f"{value[:20]}...({len(value)} digits)"
         raise CanonicalError(
             "inexact_integer",
             path,
-            f"integer literal {value} is not exactly representable as a double; "
-            "store it as a string",
+            f"integer literal {shown} would change value as a double; store it as a string",
         )
     if t is _NonFiniteLiteral:
         raise CanonicalError("non_finite_number", path, f"number {value} is not finite")
@@ -156,17 +162,37 @@ def _clean(value: Any, path: str, depth: int) -> Any:
 def _clean_int(value: int, path: str) -> int | float:
     if -_RFC8785_INT_LIMIT <= value <= _RFC8785_INT_LIMIT:
         return value
-    try:
-        as_float = float(value)
-    except OverflowError:
-        as_float = float("inf")
-    if abs(value) <= _EXACT_INT_LIMIT or as_float == value:
-        return as_float
+    if _keeps_value(value):
+        return float(value)
     raise CanonicalError(
         "inexact_integer",
         path,
-        f"integer {value} is not exactly representable as a double; store it as a string",
+        f"integer {_abbreviate(value)} would change value as a double; store it as a string",
     )
+
+
+def _keeps_value(n: int) -> bool:
+    """Whether the double nearest to ``n`` keeps its value, so no reader changes the number.
+
+    True when that double is exactly ``n`` (``2**60``), or when its shortest round-trip
+    decimal form, which RFC 8785 writes, is exactly ``n`` (``1152921504606847000`` is how
+    JCS and JavaScript write ``2**60``; ``10**23`` is written ``1e+23``). Without the second
+    case JCS output such as ``canonicalize(2**60)`` could not be read back.
+    """
+    if -_EXACT_INT_LIMIT <= n <= _EXACT_INT_LIMIT:
+        return True
+    try:
+        nearest = float(n)
+    except OverflowError:
+        return False
+    return nearest == n or int(Decimal(repr(nearest))) == n
+
+
+def _abbreviate(value: int) -> str:
+    """Decimal text of ``value``, shortened when it has too many digits to print in full."""
+    if value.bit_length() > 1100:  # > ~330 digits; str() fails beyond 4300 digits
+        return f"{'-' if value < 0 else ''}<{value.bit_length()}-bit integer>"
+    return str(value)
 
 
 def _clean_object(value: Mapping[Any, Any] | _Pairs, path: str, depth: int) -> dict[str, Any]:
@@ -263,14 +289,10 @@ def content_hash(
 
 
 def _parse_int(literal: str) -> int | _InexactLiteral:
+    if len(literal.lstrip("-")) > _MAX_INT_DIGITS:
+        return _InexactLiteral(literal)
     n = int(literal)
-    if -_EXACT_INT_LIMIT <= n <= _EXACT_INT_LIMIT:
-        return n
-    try:
-        exact = float(n) == n
-    except OverflowError:
-        exact = False
-    return n if exact else _InexactLiteral(literal)
+    return n if _keeps_value(n) else _InexactLiteral(literal)
 
 
 def _parse_float(literal: str) -> float | _NonFiniteLiteral:
