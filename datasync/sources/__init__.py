@@ -1,1 +1,46 @@
-"""Read examples from files and locations as a stream of Example (see open_source)."""
+"""Read examples from files and locations as a validated stream (see docs/sources.md).
+
+* :func:`open_source` reads JSONL, JSON arrays, CSV and Parquet from a path, ``-``,
+  ``git://REPO@REV:PATH`` or any fsspec URL, and yields :class:`Example` values.
+* :func:`examples_from_rows` and :func:`examples_from_arrow` apply the same column mapping
+  and rules to in-memory rows, Arrow tables and pandas DataFrames.
+* :func:`hash_examples` turns examples into :class:`HashedExample` (source id, content hash,
+  location) in order, using worker processes for large streams.
+
+Bad data raises :class:`~datasync.errors.SourceError` with a stable ``code`` and a
+``location`` (``data.jsonl:12``, ``x.parquet row 7``).
+"""
+
+from datasync.sources._arrow import BINARY_MODES
+from datasync.sources._example import (
+    MAX_JSON_ARRAY_BYTES,
+    MAX_LINE_BYTES,
+    Example,
+    HashedExample,
+)
+from datasync.sources._hashing import CHUNK_SIZE, PARALLEL_AFTER, hash_examples
+from datasync.sources._mapping import ColumnMapping
+from datasync.sources._open import (
+    FORMATS,
+    detect_format,
+    examples_from_arrow,
+    examples_from_rows,
+    open_source,
+)
+
+__all__ = [
+    "BINARY_MODES",
+    "CHUNK_SIZE",
+    "FORMATS",
+    "MAX_JSON_ARRAY_BYTES",
+    "MAX_LINE_BYTES",
+    "PARALLEL_AFTER",
+    "ColumnMapping",
+    "Example",
+    "HashedExample",
+    "detect_format",
+    "examples_from_arrow",
+    "examples_from_rows",
+    "hash_examples",
+    "open_source",
+]

@@ -1,0 +1,116 @@
+"""Open a location as a binary stream: a path, ``-`` (stdin), ``git://`` or any fsspec URL.
+
+Compression is undone here from the name: ``.gz`` (gzip) and ``.zst``/``.zstd`` (Zstandard).
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+import zstandard
+
+from datasync.errors import SourceError, UsageError
+from datasync.sources._git import open_git_blob, parse_git_url
+
+COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An open location: ``name`` for locations, ``path`` for format detection."""
+
+    name: str
+    path: str
+    stream: IO[bytes]
+    compression: str | None
+
+
+def compression_of(path: str) -> str | None:
+    """The compression a file name says (``gzip``, ``zstd``) or None."""
+    for suffix, kind in COMPRESSIONS.items():
+        if path.lower().endswith(suffix):
+            return kind
+    return None
+
+
+def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
+    import fsspec
+
+    try:
+        stream: IO[bytes] = fsspec.open(uri, "rb", **storage_options).open()
+    except FileNotFoundError:
+        raise SourceError("no such file", code="source_not_found", location=uri) from None
+    except (ImportError, ValueError) as exc:
+        raise UsageError(
+            f"cannot open {uri}: {exc} (s3:// needs datasync[s3], gs:// datasync[gcs])",
+            code="unsupported_location",
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc}", code="source_unreadable", location=uri) from None
+    return stream
+
+
+def _local_open(path: str) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise SourceError("no such file", code="source_not_found", location=path) from None
+    except OSError as exc:
+        raise SourceError(
+            f"cannot read: {exc.strerror}", code="source_unreadable", location=path
+        ) from None
+
+
+@contextmanager
+def open_location(uri: str, storage_options: dict[str, Any]) -> Iterator[Opened]:
+    """Open ``uri`` for reading bytes, decompressed. Raises SourceError / UsageError."""
+    with ExitStack() as stack:
+        if uri == "-":
+            name, path, raw = "<stdin>", "", sys.stdin.buffer
+        elif uri.startswith("git://"):
+            loc = parse_git_url(uri)
+            name, path = loc.name, loc.path
+            raw = stack.enter_context(open_git_blob(loc))
+        elif "://" not in uri:
+            name, path = uri, uri
+            raw = stack.enter_context(_local_open(uri))
+        else:
+            name, path = uri, uri.split("?", 1)[0]
+            raw = stack.enter_context(_fsspec_open(uri, storage_options))
+        compression = compression_of(path)
+        stream = raw
+        if compression == "gzip":
+            stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+        elif compression == "zstd":
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            stream = stack.enter_context(reader)
+        yield Opened(name, path, stream, compression)
+
+
+_DECOMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, zstandard.ZstdError)
+
+
+def safe_reader(opened: Opened) -> Callable[[int], bytes]:
+    """``opened.stream.read`` that turns decompression and I/O failures into SourceError."""
+
+    def read(size: int) -> bytes:
+        try:
+            return opened.stream.read(size)
+        except _DECOMPRESSION_ERRORS as exc:
+            raise SourceError(
+                f"cannot decompress ({opened.compression}): {exc}",
+                code="bad_compression",
+                location=opened.name,
+            ) from None
+        except OSError as exc:
+            raise SourceError(
+                f"cannot read: {exc}", code="source_unreadable", location=opened.name
+            ) from None
+
+    return read

@@ -1,0 +1,280 @@
+"""Entry points: open_source (any location and format), examples_from_rows/_arrow (memory)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from typing import IO, Any, Final
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from datasync.canonical import canonicalize
+from datasync.errors import CanonicalError, SourceError, UsageError
+from datasync.sources._arrow import arrow_records, check_binary_mode, check_schema
+from datasync.sources._example import PARQUET_BATCH_ROWS, Example
+from datasync.sources._locations import Opened, compression_of, open_location, safe_reader
+from datasync.sources._mapping import ColumnMapping, Record, SourceIdFn, examples_from_records
+from datasync.sources._problems import check_max_errors, from_canonical
+from datasync.sources._text import csv_records, json_array_records, jsonl_records
+
+FORMATS: Final = ("jsonl", "json", "csv", "parquet")
+_ALIASES: Final = {"ndjson": "jsonl", "jsonlines": "jsonl", "pq": "parquet"}
+_EXTENSIONS: Final = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonlines": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def detect_format(path: str, format: str | None) -> str:
+    """The format to read: ``format`` if given, else from ``path``'s extension. UsageError."""
+    if format is not None:
+        chosen = _ALIASES.get(format.lower(), format.lower())
+        if chosen not in FORMATS:
+            raise UsageError(
+                f"unknown format {format!r}; choose one of {', '.join(FORMATS)}",
+                code="unknown_format",
+            )
+        return chosen
+    if not path:
+        return "jsonl"  # stdin
+    base = path.lower()
+    if compression_of(base):
+        base = base.rsplit(".", 1)[0]
+    for suffix, kind in _EXTENSIONS.items():
+        if base.endswith(suffix):
+            return kind
+    raise UsageError(
+        f"cannot tell the format of {path!r} from its name; pass format= "
+        f"(--format) with one of {', '.join(FORMATS)}",
+        code="unknown_format",
+    )
+
+
+def open_source(
+    uri: str,
+    *,
+    source_id_key: str | None = None,
+    input_keys: Sequence[str] | None = None,
+    output_keys: Sequence[str] | None = None,
+    metadata_keys: Sequence[str] | None = None,
+    format: str | None = None,
+    strict: bool = False,
+    max_errors: int = 1,
+    binary: str | None = None,
+    **storage_options: Any,
+) -> Iterator[Example]:
+    """Stream the examples of the source at ``uri``, validated, in file order.
+
+    ``uri`` is a path, ``-`` (stdin), ``file://``, ``memory://``, ``s3://``, ``gs://``,
+    ``http(s)://`` (fsspec, with ``storage_options``) or ``git://REPO@REV:PATH``. The format
+    comes from the extension (``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.parquet``;
+    JSONL/JSON/CSV may end in ``.gz`` or ``.zst``) unless ``format`` is given. Rows become
+    examples by the column mapping (see :class:`ColumnMapping`).
+
+    Raises :class:`~datasync.errors.SourceError` (``code`` and ``location``) for bad data,
+    after collecting up to ``max_errors`` of them (0: no limit), and
+    :class:`~datasync.errors.UsageError` for bad options. Options are checked at the call;
+    the location is opened when iteration starts.
+    """
+    mapping = ColumnMapping.build(
+        source_id_key=source_id_key,
+        input_keys=input_keys,
+        output_keys=output_keys,
+        metadata_keys=metadata_keys,
+        strict=strict,
+    )
+    check_max_errors(max_errors)
+    check_binary_mode(binary)
+    if format is not None:
+        detect_format("", format)
+    return _stream(uri, mapping, format, max_errors, binary, storage_options)
+
+
+def _stream(
+    uri: str,
+    mapping: ColumnMapping,
+    format: str | None,
+    max_errors: int,
+    binary: str | None,
+    storage_options: dict[str, Any],
+) -> Iterator[Example]:
+    with ExitStack() as stack:
+        opened = stack.enter_context(open_location(uri, storage_options))
+        kind = detect_format(opened.path, format)
+        if kind == "parquet":
+            if opened.compression:
+                raise UsageError(
+                    "Parquet files are compressed inside; drop the .gz/.zst", code="unknown_format"
+                )
+            records = _parquet_records(opened, stack, binary)
+            location_of: Callable[[int], str] = lambda n: f"{opened.name} row {n}"  # noqa: E731
+        else:
+            reader = {"jsonl": jsonl_records, "json": json_array_records, "csv": csv_records}
+            records = reader[kind](safe_reader(opened), opened.name)
+            location_of = lambda n: f"{opened.name}:{n}"  # noqa: E731
+        yield from examples_from_records(records, mapping, location_of, max_errors)
+
+
+def _seekable(opened: Opened, stack: ExitStack) -> IO[bytes]:
+    """The stream itself if it can seek (Parquet needs it), else a spooled temporary copy."""
+    stream = opened.stream
+    try:
+        if stream.seekable():
+            return stream
+    except (AttributeError, OSError):
+        pass
+    spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
+    shutil.copyfileobj(stream, spool, 1 << 20)
+    spool.seek(0)
+    return spool
+
+
+def _parquet_records(opened: Opened, stack: ExitStack, binary: str | None) -> Iterator[Record]:
+    try:
+        parquet = pq.ParquetFile(_seekable(opened, stack))
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(
+            f"not a readable Parquet file: {exc}", code="invalid_parquet", location=opened.name
+        ) from None
+    check_schema(parquet.schema_arrow, opened.name, binary)
+    return arrow_records(
+        _guarded(parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS), opened.name),
+        opened.name,
+        binary,
+    )
+
+
+def _guarded(batches: Iterator[pa.RecordBatch], name: str) -> Iterator[pa.RecordBatch]:
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(
+                f"cannot read Parquet data: {exc}", code="invalid_parquet", location=name
+            ) from None
+        yield batch
+
+
+def _checked_rows(rows: Iterable[Any], origin: str) -> Iterator[Record]:
+    for i, row in enumerate(rows):
+        try:
+            canonicalize(row)
+        except CanonicalError as exc:
+            yield from_canonical(exc, f"{origin} row {i}")
+            continue
+        yield i, row
+
+
+def examples_from_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source_id_key: str | None = None,
+    source_id_fn: SourceIdFn | None = None,
+    input_keys: Sequence[str] | None = None,
+    output_keys: Sequence[str] | None = None,
+    metadata_keys: Sequence[str] | None = None,
+    strict: bool = False,
+    max_errors: int = 1,
+    origin: str = "<rows>",
+) -> Iterator[Example]:
+    """Examples from in-memory rows (dicts), by the same mapping and rules as open_source.
+
+    Each row is checked whole by content hash v1 (numpy scalars are accepted; values are
+    kept as given). ``source_id_fn(row)`` may compute the id instead of ``source_id_key``.
+    Locations read ``<origin> row N`` (0-based). Raises SourceError / UsageError as
+    :func:`open_source` does.
+    """
+    mapping = ColumnMapping.build(
+        source_id_key=source_id_key,
+        source_id_fn=source_id_fn,
+        input_keys=input_keys,
+        output_keys=output_keys,
+        metadata_keys=metadata_keys,
+        strict=strict,
+    )
+    check_max_errors(max_errors)
+    records = _checked_rows(rows, origin)
+    return examples_from_records(records, mapping, lambda n: f"{origin} row {n}", max_errors)
+
+
+def examples_from_arrow(
+    data: Any,
+    *,
+    source_id_key: str | None = None,
+    input_keys: Sequence[str] | None = None,
+    output_keys: Sequence[str] | None = None,
+    metadata_keys: Sequence[str] | None = None,
+    strict: bool = False,
+    max_errors: int = 1,
+    binary: str | None = None,
+    origin: str = "<arrow>",
+) -> Iterator[Example]:
+    """Examples from a pyarrow Table, RecordBatch, iterable of batches or pandas DataFrame.
+
+    Values go through the same Arrow -> JSON mapping as Parquet files (a DataFrame is
+    converted with ``pyarrow.Table.from_pandas``, index dropped). Raises as open_source.
+    """
+    mapping = ColumnMapping.build(
+        source_id_key=source_id_key,
+        input_keys=input_keys,
+        output_keys=output_keys,
+        metadata_keys=metadata_keys,
+        strict=strict,
+    )
+    check_max_errors(max_errors)
+    check_binary_mode(binary)
+    batches, schema = _as_batches(data, origin)
+    if schema is not None:
+        check_schema(schema, origin, binary)
+    records = arrow_records(_checked_batches(batches, origin, binary), origin, binary)
+    return examples_from_records(records, mapping, lambda n: f"{origin} row {n}", max_errors)
+
+
+def _as_batches(data: Any, origin: str) -> tuple[Iterable[pa.RecordBatch], pa.Schema | None]:
+    if type(data).__module__.startswith("pandas"):
+        try:
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            raise SourceError(
+                f"cannot convert the DataFrame to Arrow: {exc}",
+                code="unsupported_type",
+                location=origin,
+            ) from None
+    if isinstance(data, pa.Table):
+        return data.to_batches(), data.schema
+    if isinstance(data, pa.RecordBatch):
+        return [data], data.schema
+    if isinstance(data, pa.RecordBatchReader):
+        return data, data.schema
+    if isinstance(data, Iterable):
+        return data, None
+    raise UsageError(
+        f"examples_from_arrow takes a Table, RecordBatch(es) or DataFrame, "
+        f"not {type(data).__name__}",
+        code="bad_option",
+    )
+
+
+def _checked_batches(
+    batches: Iterable[Any], origin: str, binary: str | None
+) -> Iterator[pa.RecordBatch]:
+    checked: pa.Schema | None = None
+    for batch in batches:
+        if not isinstance(batch, pa.RecordBatch):
+            raise UsageError(
+                f"expected pyarrow RecordBatch items, not {type(batch).__name__}", code="bad_option"
+            )
+        if checked is None or not batch.schema.equals(checked):
+            check_schema(batch.schema, origin, binary)
+            checked = batch.schema
+        yield batch
