@@ -11,7 +11,7 @@ from typing import Any
 
 from datasync.canonical import SCHEMES
 from datasync.errors import DatasyncError, SourceError
-from datasync.sources import FORMATS, HashedExample, hash_examples, open_source
+from datasync.sources import FORMATS, HashedExample, hash_source
 
 
 def _key_list(text: str) -> list[str]:
@@ -112,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     count = 0
     error: DatasyncError | None = None
-    examples = open_source(
+    hashed = hash_source(
         args.source,
+        scheme=args.scheme,
+        workers=args.workers,
         source_id_key=args.source_id_key,
         input_keys=args.input_keys,
         output_keys=args.output_keys,
@@ -125,9 +127,7 @@ def run(args: argparse.Namespace) -> int:
     )
     out = sys.stdout
     try:
-        for item in _with_progress(
-            hash_examples(examples, scheme=args.scheme, workers=args.workers)
-        ):
+        for item in _with_progress(hashed):
             out.write(json.dumps({"source_id": item.source_id, "hash": item.hash}) + "\n")
             count += 1
     except SourceError as exc:

@@ -5,7 +5,8 @@
 * :func:`examples_from_rows` and :func:`examples_from_arrow` apply the same column mapping
   and rules to in-memory rows, Arrow tables and pandas DataFrames.
 * :func:`hash_examples` turns examples into :class:`HashedExample` (source id, content hash,
-  location) in order, using worker processes for large streams.
+  location) in order, using worker processes for large streams; :func:`hash_source` does
+  both for a location, parsing JSONL in the worker processes too.
 
 Bad data raises :class:`~datasync.errors.SourceError` with a stable ``code`` and a
 ``location`` (``data.jsonl:12``, ``x.parquet row 7``).
@@ -18,6 +19,7 @@ from datasync.sources._example import (
     Example,
     HashedExample,
 )
+from datasync.sources._hash_source import hash_source
 from datasync.sources._hashing import CHUNK_SIZE, PARALLEL_AFTER, hash_examples
 from datasync.sources._mapping import ColumnMapping
 from datasync.sources._open import (
@@ -42,5 +44,6 @@ __all__ = [
     "examples_from_arrow",
     "examples_from_rows",
     "hash_examples",
+    "hash_source",
     "open_source",
 ]

@@ -1,7 +1,7 @@
 """Content hashes of a stream of examples, in order, on all cores when the stream is large.
 
-The hash is :func:`datasync.canonical.content_hash`; this module only schedules it. Worker
-processes get chunks of examples; at most ``2 * workers`` chunks are in flight, so memory
+The hash is :func:`datasync.canonical.content_hash`; this module only schedules it. Work
+goes to worker processes in chunks; at most ``2 * workers`` chunks are in flight, so memory
 stays bounded whatever the stream's length, and results come back in input order.
 """
 
@@ -9,111 +9,146 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from datasync.canonical import SCHEMES, content_hash, hash_bytes
 from datasync.errors import CanonicalError, SourceError, UsageError
 from datasync.sources._example import Example, HashedExample
 from datasync.sources._problems import duplicate_error
 
-#: Examples per chunk sent to a worker process.
+#: Examples (or JSONL lines) per chunk sent to a worker process.
 CHUNK_SIZE: Final = 1000
-#: With ``workers=None``, examples hashed in-process before worker processes start.
+#: With ``workers=None``, examples handled in-process before worker processes start.
 PARALLEL_AFTER: Final = 20_000
 
-_Part = tuple[Any, Any, Any]
-# A worker's answer: hashes, or (index, code, path, reason) of the first refused example.
-_Result = list[str] | tuple[int, str, str, str]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def _hash_chunk(parts: list[_Part], scheme: str) -> _Result:
-    """Worker body: the hashes of one chunk (CanonicalError does not pickle; send fields)."""
+@dataclass(frozen=True)
+class Failure:
+    """A SourceError's fields (a DatasyncError does not survive pickling between processes)."""
+
+    message: str
+    code: str
+    location: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, error: SourceError) -> Failure:
+        return cls(error.message, error.code, error.location, error.details)
+
+    def error(self) -> SourceError:
+        """The SourceError again (``message`` already names the location)."""
+        error = SourceError(self.message, code=self.code, details=self.details)
+        error.location = self.location
+        return error
+
+
+def refused(exc: CanonicalError, example: Example) -> SourceError:
+    """A content-hash refusal as a SourceError at the example's location."""
+    return SourceError(
+        f"{exc.reason} at {exc.path}",
+        code=exc.code,
+        location=example.location,
+        details={"path": exc.path, "source_id": example.source_id},
+    )
+
+
+def _hash_chunk(chunk: list[Example], scheme: str) -> list[str] | Failure:
+    """Worker body: the hashes of one chunk, or the first refusal."""
     hashes: list[str] = []
-    for i, (input, output, metadata) in enumerate(parts):
+    for example in chunk:
         try:
-            hashes.append(content_hash(input, output, metadata, scheme=scheme))
+            hashes.append(
+                content_hash(example.input, example.output, example.metadata, scheme=scheme)
+            )
         except CanonicalError as exc:
-            return (i, exc.code, exc.path, exc.reason)
+            return Failure.of(refused(exc, example))
     return hashes
 
 
 def _mp_context() -> Any:
-    # forkserver/spawn never copy the parent's threads (fsspec's event loop, progress bars).
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # fork on Linux: workers need no re-import of the caller's __main__ (spawn and forkserver
+    # re-run unguarded scripts and fail for `python -` or `python -m datasync`); the child only
+    # runs pure hashing code and touches none of the parent's threads (fsspec's loop, rich).
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
-class _Identities:
-    """Checks that content-hash identities (examples without source id) are distinct."""
+def check_workers(workers: int | None) -> int | None:
+    """``workers`` if None or >= 1, else UsageError."""
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise UsageError(f"workers must be >= 1, not {workers!r}", code="bad_option")
+    return workers
+
+
+def run_ordered(
+    fn: Callable[..., R],
+    jobs: Iterator[tuple[T, tuple[Any, ...]]],
+    workers: int | None,
+    chunk_size: int,
+) -> Iterator[tuple[T, R]]:
+    """``(tag, fn(*args))`` for each job ``(tag, args)``, in job order.
+
+    ``workers=1`` runs every job here; ``N > 1`` in N processes; ``None`` runs the jobs
+    covering the first :data:`PARALLEL_AFTER` items here, then one process per core. At most
+    ``2 * workers`` jobs are in flight; tags stay in this process.
+    """
+    cores = os.cpu_count() or 1
+    if workers is None:
+        for tag, args in islice(jobs, max(1, PARALLEL_AFTER // chunk_size)):
+            yield tag, fn(*args)
+        workers = cores
+    if workers == 1:
+        for tag, args in jobs:
+            yield tag, fn(*args)
+        return
+    in_flight: deque[tuple[T, Future[R]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+        try:
+            while True:
+                for tag, args in islice(jobs, 2 * workers - len(in_flight)):
+                    in_flight.append((tag, pool.submit(fn, *args)))
+                if not in_flight:
+                    return
+                tag, future = in_flight.popleft()
+                yield tag, future.result()
+        finally:
+            for _, future in in_flight:
+                future.cancel()
+
+
+class ContentIdentities:
+    """Gives examples without source id their hash as identity; refuses equal content."""
 
     def __init__(self) -> None:
         self.first: dict[str, str] = {}
         self.duplicates: dict[str, list[str]] = {}
 
-    def identity(self, example: Example, digest: str) -> str:
-        if example.source_id is not None:
-            return example.source_id
+    def identity(self, source_id: str | None, digest: str, location: str) -> str:
+        """The identity of an example: its source id, else its content hash."""
+        if source_id is not None:
+            return source_id
         if digest in self.first:
-            self.duplicates.setdefault(digest, [self.first[digest]]).append(example.location)
+            self.duplicates.setdefault(digest, [self.first[digest]]).append(location)
         else:
-            self.first[digest] = example.location
+            self.first[digest] = location
         return digest
 
     def finish(self) -> None:
+        """Raise ``duplicate_source_id`` listing every repeated content with its locations."""
         if self.duplicates:
             raise duplicate_error(
                 self.duplicates, what="content (no source id key: identity is the content hash)"
             )
-
-
-def _refused(example: Example, code: str, path: str, reason: str) -> SourceError:
-    return SourceError(
-        f"{reason} at {path}",
-        code=code,
-        location=example.location,
-        details={"path": path, "source_id": example.source_id},
-    )
-
-
-def _in_process(examples: Iterable[Example], scheme: str) -> Iterator[tuple[Example, str]]:
-    for example in examples:
-        try:
-            yield (
-                example,
-                content_hash(example.input, example.output, example.metadata, scheme=scheme),
-            )
-        except CanonicalError as exc:
-            raise _refused(example, exc.code, exc.path, exc.reason) from None
-
-
-def _in_workers(
-    examples: Iterator[Example], scheme: str, workers: int, chunk_size: int
-) -> Iterator[tuple[Example, str]]:
-    in_flight: deque[tuple[list[Example], Future[_Result]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
-        try:
-            while True:
-                while len(in_flight) < 2 * workers:
-                    chunk = list(islice(examples, chunk_size))
-                    if not chunk:
-                        break
-                    parts = [(e.input, e.output, e.metadata) for e in chunk]
-                    in_flight.append((chunk, pool.submit(_hash_chunk, parts, scheme)))
-                if not in_flight:
-                    return
-                chunk, future = in_flight.popleft()
-                result = future.result()
-                if isinstance(result, tuple):
-                    index, code, path, reason = result
-                    raise _refused(chunk[index], code, path, reason)
-                yield from zip(chunk, result, strict=True)
-        finally:
-            for _, future in in_flight:
-                future.cancel()
 
 
 def hash_examples(
@@ -135,39 +170,26 @@ def hash_examples(
     """
     if scheme not in SCHEMES:
         hash_bytes(b"", scheme)
-    if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise UsageError(f"workers must be >= 1, not {workers!r}", code="bad_option")
+    check_workers(workers)
     if chunk_size < 1:
         raise UsageError(f"chunk_size must be >= 1, not {chunk_size!r}", code="bad_option")
     return _hash_stream(iter(examples), scheme, workers, chunk_size)
 
 
+def _chunks(examples: Iterator[Example], size: int) -> Iterator[list[Example]]:
+    while chunk := list(islice(examples, size)):
+        yield chunk
+
+
 def _hash_stream(
     examples: Iterator[Example], scheme: str, workers: int | None, chunk_size: int
 ) -> Iterator[HashedExample]:
-    identities = _Identities()
-    cores = os.cpu_count() or 1
-    if workers is None:
-        head = _in_process(islice(examples, PARALLEL_AFTER), scheme)
-        pairs: Iterable[tuple[Example, str]] = _chain(head, examples, scheme, cores, chunk_size)
-    elif workers == 1:
-        pairs = _in_process(examples, scheme)
-    else:
-        pairs = _in_workers(examples, scheme, workers, chunk_size)
-    for example, digest in pairs:
-        yield HashedExample(identities.identity(example, digest), digest, example.location)
+    identities = ContentIdentities()
+    jobs = ((chunk, (chunk, scheme)) for chunk in _chunks(examples, chunk_size))
+    for chunk, result in run_ordered(_hash_chunk, jobs, workers, chunk_size):
+        if isinstance(result, Failure):
+            raise result.error()
+        for example, digest in zip(chunk, result, strict=True):
+            identity = identities.identity(example.source_id, digest, example.location)
+            yield HashedExample(identity, digest, example.location)
     identities.finish()
-
-
-def _chain(
-    head: Iterator[tuple[Example, str]],
-    rest: Iterator[Example],
-    scheme: str,
-    cores: int,
-    chunk_size: int,
-) -> Iterator[tuple[Example, str]]:
-    yield from head
-    if cores > 1:
-        yield from _in_workers(rest, scheme, cores, chunk_size)
-    else:
-        yield from _in_process(rest, scheme)

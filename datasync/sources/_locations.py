@@ -29,6 +29,7 @@ class Opened:
     path: str
     stream: IO[bytes]
     compression: str | None
+    seekable: bool
 
 
 def compression_of(path: str) -> str | None:
@@ -42,6 +43,9 @@ def compression_of(path: str) -> str | None:
 def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
     import fsspec
 
+    if _is_http(uri):
+        # One streaming GET: works with servers that ignore Range requests.
+        storage_options = {"block_size": 0, **storage_options}
     try:
         stream: IO[bytes] = fsspec.open(uri, "rb", **storage_options).open()
     except FileNotFoundError:
@@ -67,10 +71,24 @@ def _local_open(path: str) -> IO[bytes]:
         ) from None
 
 
+def location_path(uri: str) -> str:
+    """The file path inside ``uri`` that names its format (``""`` for stdin)."""
+    if uri == "-":
+        return ""
+    if uri.startswith("git://"):
+        return parse_git_url(uri).path
+    return uri.split("?", 1)[0] if "://" in uri else uri
+
+
+def _is_http(uri: str) -> bool:
+    return uri.lower().startswith(("http://", "https://"))
+
+
 @contextmanager
 def open_location(uri: str, storage_options: dict[str, Any]) -> Iterator[Opened]:
     """Open ``uri`` for reading bytes, decompressed. Raises SourceError / UsageError."""
     with ExitStack() as stack:
+        seekable = False
         if uri == "-":
             name, path, raw = "<stdin>", "", sys.stdin.buffer
         elif uri.startswith("git://"):
@@ -78,19 +96,22 @@ def open_location(uri: str, storage_options: dict[str, Any]) -> Iterator[Opened]
             name, path = loc.name, loc.path
             raw = stack.enter_context(open_git_blob(loc))
         elif "://" not in uri:
-            name, path = uri, uri
+            name, path, seekable = uri, uri, True
             raw = stack.enter_context(_local_open(uri))
         else:
             name, path = uri, uri.split("?", 1)[0]
             raw = stack.enter_context(_fsspec_open(uri, storage_options))
+            seekable = storage_options.get("block_size", 0 if _is_http(uri) else None) != 0
+            seekable = seekable and bool(getattr(raw, "seekable", lambda: False)())
         compression = compression_of(path)
         stream = raw
+        seekable = seekable and compression is None
         if compression == "gzip":
             stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
         elif compression == "zstd":
             reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
             stream = stack.enter_context(reader)
-        yield Opened(name, path, stream, compression)
+        yield Opened(name, path, stream, compression, seekable)
 
 
 _DECOMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, zstandard.ZstdError)

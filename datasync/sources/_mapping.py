@@ -210,39 +210,59 @@ def normalize_source_id(value: Any, location: str, origin: str) -> str:
     )
 
 
+class SourceGate:
+    """Error collection and duplicate-id detection for one source, by position.
+
+    Examples pass until the first error; reading then goes on only to collect up to
+    ``max_errors`` errors (0: no limit). Duplicate ids are reported by :meth:`finish`, all at
+    once, each with every location (only ids and positions are kept, never bodies).
+    """
+
+    def __init__(self, max_errors: int, location_of: Callable[[int], str]) -> None:
+        self.errors = ErrorCollector(max_errors)
+        self.location_of = location_of
+        self.first_seen: dict[str, int] = {}
+        self.duplicates: dict[str, list[int]] = {}
+
+    def error(self, error: SourceError) -> None:
+        """Record a bad record (raises once ``max_errors`` are held)."""
+        self.errors.add(error)
+
+    def admit(self, source_id: str | None, position: int) -> bool:
+        """Record ``source_id`` at ``position``; True if its example may be yielded."""
+        if source_id is not None:
+            first = self.first_seen.setdefault(source_id, position)
+            if first != position:
+                self.duplicates.setdefault(source_id, [first]).append(position)
+                return False
+        return not self.errors.errors and not self.duplicates
+
+    def finish(self) -> None:
+        """Raise the collected errors and duplicates, if any."""
+        if self.duplicates:
+            listed = {sid: [self.location_of(p) for p in ps] for sid, ps in self.duplicates.items()}
+            self.errors.add(duplicate_error(listed))
+        self.errors.finish()
+
+
 def examples_from_records(
     records: Iterable[Record],
     mapping: ColumnMapping,
     location_of: Callable[[int], str],
     max_errors: int,
 ) -> Iterator[Example]:
-    """Map records to examples, collect errors, and refuse duplicate source ids.
-
-    Examples are yielded until the first error; reading then goes on only to collect up to
-    ``max_errors`` errors (0: no limit). Duplicate ids are reported at the end, all at once,
-    each with every location (only ids and positions are kept, never bodies).
-    """
-    errors = ErrorCollector(max_errors)
-    first_seen: dict[str, int] = {}
-    duplicates: dict[str, list[int]] = {}
+    """Map records to examples through a :class:`SourceGate` (errors, duplicate ids)."""
+    gate = SourceGate(max_errors, location_of)
     for record in records:
         if isinstance(record, SourceError):
-            errors.add(record)
+            gate.error(record)
             continue
         position, row = record
         try:
             example = mapping.to_example(row, location_of(position))
         except SourceError as exc:
-            errors.add(exc)
+            gate.error(exc)
             continue
-        if example.source_id is not None:
-            first = first_seen.setdefault(example.source_id, position)
-            if first != position:
-                duplicates.setdefault(example.source_id, [first]).append(position)
-                continue
-        if not errors.errors and not duplicates:
+        if gate.admit(example.source_id, position):
             yield example
-    if duplicates:
-        listed = {sid: [location_of(p) for p in ps] for sid, ps in duplicates.items()}
-        errors.add(duplicate_error(listed))
-    errors.finish()
+    gate.finish()

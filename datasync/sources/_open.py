@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -15,7 +14,13 @@ from datasync.canonical import canonicalize
 from datasync.errors import CanonicalError, SourceError, UsageError
 from datasync.sources._arrow import arrow_records, check_binary_mode, check_schema
 from datasync.sources._example import PARQUET_BATCH_ROWS, Example
-from datasync.sources._locations import Opened, compression_of, open_location, safe_reader
+from datasync.sources._locations import (
+    Opened,
+    compression_of,
+    location_path,
+    open_location,
+    safe_reader,
+)
 from datasync.sources._mapping import ColumnMapping, Record, SourceIdFn, examples_from_records
 from datasync.sources._problems import check_max_errors, from_canonical
 from datasync.sources._text import csv_records, json_array_records, jsonl_records
@@ -81,8 +86,8 @@ def open_source(
 
     Raises :class:`~datasync.errors.SourceError` (``code`` and ``location``) for bad data,
     after collecting up to ``max_errors`` of them (0: no limit), and
-    :class:`~datasync.errors.UsageError` for bad options. Options are checked at the call;
-    the location is opened when iteration starts.
+    :class:`~datasync.errors.UsageError` for bad options. Options and the format are checked
+    at the call; the location is opened when iteration starts.
     """
     mapping = ColumnMapping.build(
         source_id_key=source_id_key,
@@ -93,22 +98,20 @@ def open_source(
     )
     check_max_errors(max_errors)
     check_binary_mode(binary)
-    if format is not None:
-        detect_format("", format)
-    return _stream(uri, mapping, format, max_errors, binary, storage_options)
+    kind = detect_format(location_path(uri), format)
+    return _stream(uri, mapping, kind, max_errors, binary, storage_options)
 
 
 def _stream(
     uri: str,
     mapping: ColumnMapping,
-    format: str | None,
+    kind: str,
     max_errors: int,
     binary: str | None,
     storage_options: dict[str, Any],
 ) -> Iterator[Example]:
     with ExitStack() as stack:
         opened = stack.enter_context(open_location(uri, storage_options))
-        kind = detect_format(opened.path, format)
         if kind == "parquet":
             if opened.compression:
                 raise UsageError(
@@ -126,13 +129,12 @@ def _stream(
 def _seekable(opened: Opened, stack: ExitStack) -> IO[bytes]:
     """The stream itself if it can seek (Parquet needs it), else a spooled temporary copy."""
     stream = opened.stream
-    try:
-        if stream.seekable():
-            return stream
-    except (AttributeError, OSError):
-        pass
+    if opened.seekable:
+        return stream
     spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
-    shutil.copyfileobj(stream, spool, 1 << 20)
+    read = safe_reader(opened)
+    while chunk := read(1 << 20):
+        spool.write(chunk)
     spool.seek(0)
     return spool
 

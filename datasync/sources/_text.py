@@ -67,18 +67,24 @@ def _too_long(location: str) -> SourceError:
     )
 
 
+def parse_jsonl_line(lineno: int, line: bytes | None, name: str) -> Record | None:
+    """The record of one JSONL line (None for a blank line); a bad line gives its error."""
+    if line is None:
+        return _too_long(f"{name}:{lineno}")
+    if not line.strip():
+        return None
+    try:
+        return lineno, loads_strict(line)
+    except CanonicalError as exc:
+        return from_canonical(exc, f"{name}:{lineno}")
+
+
 def jsonl_records(read: Reader, name: str) -> Iterator[Record]:
     """Rows of a JSONL file, positioned by line number; blank lines are skipped."""
     for lineno, line in split_lines(read):
-        if line is None:
-            yield _too_long(f"{name}:{lineno}")
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield lineno, loads_strict(line)
-        except CanonicalError as exc:
-            yield from_canonical(exc, f"{name}:{lineno}")
+        record = parse_jsonl_line(lineno, line, name)
+        if record is not None:
+            yield record
 
 
 def _read_all(read: Reader, name: str) -> bytes:

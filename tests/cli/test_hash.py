@@ -91,9 +91,8 @@ def test_bad_data_exits_1_and_names_code_and_location(
 ) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "input": {}}\n{"id": "b", "input": {"x": NaN}}\n')
-    code, out, err = run([str(path), "--source-id-key", "id"], capsys)
+    code, _, err = run([str(path), "--source-id-key", "id"], capsys)
     assert code == 1
-    assert len(out.splitlines()) == 1
     assert f"[non_finite_number] {path}:2:" in err
 
 

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from datasync.canonical import content_hash
 from datasync.errors import SourceError, UsageError
-from datasync.sources import Example, HashedExample, examples_from_rows, hash_examples, open_source
+from datasync.sources import (
+    Example,
+    HashedExample,
+    examples_from_rows,
+    hash_examples,
+    hash_source,
+    open_source,
+)
 
 
 def make_examples(n: int) -> list[Example]:
@@ -144,4 +151,54 @@ def test_random_rows_hash_the_same_from_jsonl_and_parquet(
     from_parquet = list(hash_examples(open_source(str(parquet), **mapping), workers=1))
     assert [(h.source_id, h.hash) for h in from_jsonl] == [
         (h.source_id, h.hash) for h in from_parquet
+    ]
+
+
+def serial(path: Path, **kw: Any) -> list[tuple[str, str, str]]:
+    examples = open_source(str(path), **kw)
+    return [(h.source_id, h.hash, h.location) for h in hash_examples(examples, workers=1)]
+
+
+def test_hash_source_parses_jsonl_in_workers_with_identical_results(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    lines = [json.dumps({"id": i, "input": {"n": i, "s": "é" * (i % 5)}}) for i in range(250)]
+    path.write_text("\n".join(lines[:100]) + "\n\n" + "\n".join(lines[100:]) + "\n")
+    for key in ("id", None):
+        expected = serial(path, source_id_key=key)
+        got = hash_source(str(path), source_id_key=key, workers=2, chunk_size=9)
+        assert [(h.source_id, h.hash, h.location) for h in got] == expected
+        assert len(expected) == 250
+
+
+def test_hash_source_collects_the_same_errors_across_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    rows = [json.dumps({"id": i % 40, "input": {"n": i}}) for i in range(60)]
+    rows[7] = '{"id": "x", "input": {"n": NaN}}'
+    rows[33] = '{"id": "y"}'
+    path.write_text("\n".join(rows) + "\n")
+    errors = []
+    for run in (
+        lambda: serial(path, source_id_key="id", max_errors=0),
+        lambda: list(
+            hash_source(str(path), source_id_key="id", max_errors=0, workers=2, chunk_size=4)
+        ),
+    ):
+        with pytest.raises(SourceError) as info:
+            run()
+        errors.append(info.value.details["errors"])
+    assert errors[0] == errors[1]
+    assert [e["code"] for e in errors[0]] == [
+        "non_finite_number",
+        "missing_key",
+        "duplicate_source_id",
+    ]
+
+
+def test_hash_source_reads_other_formats_through_open_source(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "q": [1, 2]}), path)
+    got = hash_source(str(path), source_id_key="id", input_keys=["q"], workers=2, chunk_size=1)
+    assert [(h.source_id, h.hash) for h in got] == [
+        ("a", content_hash({"q": 1})),
+        ("b", content_hash({"q": 2})),
     ]

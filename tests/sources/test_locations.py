@@ -105,10 +105,16 @@ def test_s3_object_read_through_s3fs_from_a_local_moto_server(
     assert info.value.code == "source_not_found"
 
 
-def test_http_file_is_read_like_the_local_one(http_dir: tuple[Path, str]) -> None:
+def test_http_files_are_read_like_the_local_ones(http_dir: tuple[Path, str]) -> None:
+    # http.server ignores Range requests: JSONL streams, Parquet is spooled to a temp file.
     root, base = http_dir
-    write_jsonl(root / "qa.jsonl", ROWS)
-    assert hashes(f"{base}/qa.jsonl") == hashes(str(root / "qa.jsonl"))
+    rows = [{"id": str(i), "input": {"t": "x" * 200}} for i in range(20_000)]
+    write_jsonl(root / "qa.jsonl", rows)
+    pq.write_table(pa.Table.from_pylist(rows), root / "qa.parquet", row_group_size=5000)
+    expected = hashes(str(root / "qa.jsonl"))
+    assert len(expected) == 20_000
+    assert hashes(f"{base}/qa.jsonl") == expected
+    assert hashes(f"{base}/qa.parquet") == expected
     with pytest.raises(SourceError) as info:
         list(open_source(f"{base}/missing.jsonl"))
     assert info.value.code == "source_not_found"
