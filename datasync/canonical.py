@@ -45,6 +45,7 @@ from typing import Any, Final, Literal
 import blake3
 import rfc8785
 
+from datasync import _jcs_fast
 from datasync.errors import CanonicalError, UsageError
 
 __all__ = [
@@ -235,6 +236,12 @@ def canonicalize(value: Any) -> bytes:
 
     Raises :class:`CanonicalError` for anything the strict rules refuse (see module doc).
     """
+    fast = _jcs_fast.canonicalize(value)
+    return fast if fast is not None else _reference_canonicalize(value)
+
+
+def _reference_canonicalize(value: Any) -> bytes:
+    """The reference: strict rules, then ``rfc8785``. The fast path must give these bytes."""
     return bytes(rfc8785.dumps(_clean(value, "$", 0)))
 
 
@@ -322,6 +329,12 @@ def loads_strict(text: str | bytes | bytearray | memoryview) -> Any:
     ``NaN``/``Infinity``, literals beyond the double range, inexact integer literals,
     duplicate keys, lone-surrogate escapes and nesting beyond :data:`MAX_DEPTH`.
     """
+    value = _jcs_fast.loads(text)
+    return value if value is not _jcs_fast.MISS else _reference_loads_strict(text)
+
+
+def _reference_loads_strict(text: str | bytes | bytearray | memoryview) -> Any:
+    """The reference parser (stdlib scanner + hooks + strict rules); the fast path must agree."""
     if not isinstance(text, str):
         raw = bytes(text)
         try:

@@ -1,0 +1,393 @@
+"""The fast path (orjson) against the reference (strict rules + rfc8785), differentially.
+
+Every value or JSON text goes through both; they must agree on the bytes or value, or on the
+refusal (same CanonicalError code, path and message). The big test runs 20,000 generated
+examples per run; the golden vectors go through both paths too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import struct
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from datasync import _jcs_fast, canonical
+from datasync.errors import CanonicalError
+
+VECTORS = Path(__file__).resolve().parents[2] / "golden_vectors"
+Outcome = tuple[str, Any, Any]
+
+
+def _outcome(fn: Any, arg: Any) -> Outcome:
+    try:
+        return ("ok", fn(arg), None)
+    except CanonicalError as exc:
+        return ("refused", exc.code, exc.message)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (1 == 1.0 is not enough here)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return list(a) == list(b) and all(_same_value(a[k], b[k]) for k in a)
+    if type(a) is list:
+        return len(a) == len(b) and all(map(_same_value, a, b))
+    return bool(a == b)
+
+
+def assert_canonicalize_agrees(value: Any) -> None:
+    fast = _outcome(canonical.canonicalize, value)
+    ref = _outcome(canonical._reference_canonicalize, value)
+    assert fast == ref, (value, fast, ref)
+
+
+def assert_loads_agrees(text: str | bytes) -> None:
+    fast = _outcome(canonical.loads_strict, text)
+    ref = _outcome(canonical._reference_loads_strict, text)
+    assert fast[0] == ref[0] and fast[2] == ref[2], (text, fast, ref)
+    assert fast[0] == "refused" or _same_value(fast[1], ref[1]), (text, fast, ref)
+    if fast[0] == "refused":
+        assert fast[1] == ref[1]
+
+
+# --- strategies -----------------------------------------------------------------------------
+
+# Characters from everywhere: ASCII controls, escapes, U+2028/2029, DEL, '/', the E000-FFFF
+# block, non-BMP (emoji and the top plane) and, rarely, lone surrogates.
+SPECIAL_CHARS = st.sampled_from(
+    [
+        *'"\\/\x00\x01\x08\x09\x0a\x0c\x0d\x1f\x7f\u2028\u2029\ue000\uffff\ufeff',
+        *["\U0001f600", "\U00010000", "\U0010ffff", "\ud800", "\udfff"],
+    ]
+)
+# Any code point, lone surrogates included (hypothesis leaves out category Cs by default).
+TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=10),
+    st.text(SPECIAL_CHARS, max_size=4),
+)
+KEYS = st.one_of(st.sampled_from(["a", "b", "input", "\ue000", "\U0001f600", "é"]), TEXT)
+INTS = st.one_of(
+    st.integers(),
+    st.integers(-(2**64), 2**64),
+    st.sampled_from([2**53 - 1, 2**53, 2**53 + 1, -(2**53), -(2**53) - 1, 2**60, 2**60 + 1]),
+    st.integers(2**53 - 3, 2**53 + 3),
+    st.integers(2**60 - 3, 2**60 + 3),
+)
+FLOATS = st.one_of(
+    st.floats(),  # the whole range: subnormals, -0.0, huge, NaN and infinities
+    st.floats(allow_nan=False, min_value=-1e22, max_value=1e22),
+    st.floats(allow_nan=False, min_value=-1e-5, max_value=1e-5),
+    st.sampled_from([0.0, -0.0, 1.0, 1e16, 1e20, 1e21, 1e-6, 1e-7, 5e-324, 2.0**53, 2.0**60]),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), INTS, FLOATS, TEXT)
+# Nesting built from a fixed number of levels: hypothesis' st.recursive is ~3x slower, and
+# DEEP covers nesting at and past the depth limit.
+LEVEL = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=3),
+    st.lists(SCALARS, max_size=2).map(tuple),
+    st.dictionaries(KEYS, SCALARS, max_size=3),
+)
+VALUES = st.one_of(SCALARS, st.lists(LEVEL, max_size=4), st.dictionaries(KEYS, LEVEL, max_size=5))
+
+
+def _nest(depth: int, leaf: Any) -> Any:
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+DEEP = st.builds(_nest, st.integers(120, 135), st.one_of(SCALARS, st.just({}), st.just([])))
+
+
+def _text(value: Any, style: int) -> str:
+    """A JSON text of ``value``: stdlib style, compact UTF-8, or with a key written twice."""
+    if style == 0:
+        return json.dumps(value)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if style == 2 and isinstance(value, dict) and value:
+        key = next(iter(value))  # repeated: both paths must refuse it as duplicate_key
+        text = "{" + json.dumps(key) + ":" + json.dumps(value[key]) + "," + text[1:]
+    return text
+
+
+@settings(
+    max_examples=20_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(value=st.one_of(VALUES, VALUES, VALUES, DEEP), style=st.integers(0, 2), raw=st.booleans())
+def test_fast_path_equals_reference_on_20000_generated_values_and_texts(
+    value: Any, style: int, raw: bool
+) -> None:
+    assert_canonicalize_agrees(value)
+    assert_canonicalize_agrees({"input": value, "output": {}, "metadata": {"v": [value]}})
+    text = _text(value, style)
+    assert_loads_agrees(text.encode("utf-8", "surrogatepass") if raw else text)
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+def _random_doubles(n: int, seed: int) -> list[float]:
+    rnd = random.Random(seed)
+    out = []
+    while len(out) < n:
+        (f,) = struct.unpack("<d", rnd.getrandbits(64).to_bytes(8, "little"))
+        if f == f and f not in (float("inf"), float("-inf")):
+            out.append(f)
+    return out
+
+
+def test_number_text_equals_rfc8785_on_random_bit_patterns_and_edges() -> None:
+    edges = [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e21, 1e20, 1e-6, 1e-7]
+    edges += [9007199254740992.0, 0.1, 0.30000000000000004, 123e-20, 1e16, 1.5e16, 100.0]
+    powers = [10.0**e for e in range(-323, 309)] + [2.0**e for e in range(-1074, 1024)]
+    values = _random_doubles(200_000, 7) + edges + powers
+    values += [-v for v in values]
+    expected = rfc8785.dumps(values)
+    assert ("[" + ",".join(map(_jcs_fast.es_number, values)) + "]").encode() == expected
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "2.4703282292062328e-324",  # halfway to the smallest subnormal: rounds to 5e-324
+        "2.4703282292062327e-324",  # just below: rounds to 0
+        "1.7976931348623158e308",  # rounds down to the largest double
+        "1.7976931348623159e308",  # rounds up to infinity: refused
+        "9007199254740993.0",  # a fraction literal takes the nearest double
+        "0.1000000000000000055511151231257827021181583404541015625",
+        "1e-400",
+        "-1e-400",
+        "-0",
+        "-0.0",
+        "1E30",
+        "1e+21",
+    ],
+)
+def test_number_literals_parse_as_the_reference_parses_them(literal: str) -> None:
+    assert_loads_agrees('{"n":' + literal + "}")
+    assert_loads_agrees("[" + literal + "]")
+
+
+@settings(max_examples=1_000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=0.0), st.sampled_from([-1, 0, 1]))
+def test_long_decimal_literals_at_and_near_halfway_points_parse_alike(f: float, nudge: int) -> None:
+    above = math.nextafter(f, math.inf)
+    assume(above != math.inf)
+    with localcontext() as ctx:
+        ctx.prec = 1200  # exact: doubles have at most ~770 significant decimal digits
+        mid = (Decimal(f) + Decimal(above)) / 2
+        mid += Decimal(nudge).scaleb(mid.adjusted() - 40)
+    assert_loads_agrees('{"x":' + format(mid, "e") + "}")
+    assert_loads_agrees("[-" + format(mid, "f") + "]")
+
+
+# --- strings and keys -----------------------------------------------------------------------
+
+
+def test_every_code_point_is_escaped_like_rfc8785_in_strings_and_keys() -> None:
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    text = "".join(chars)
+    assert _jcs_fast.canonicalize(text) == rfc8785.dumps(text)
+    keys = {c: i for i, c in enumerate(chars[:70000])}
+    assert _jcs_fast.canonicalize(keys) is None  # holds keys above U+FFFF: left to the reference
+    bmp_keys = {c: 0 for c in chars if ord(c) < 0x10000}
+    assert _jcs_fast.canonicalize(bmp_keys) == rfc8785.dumps(bmp_keys)
+
+
+def test_keys_above_u_ffff_next_to_e000_block_sort_by_utf16_units() -> None:
+    value = {"\ue000": 1, "\U0001f600": 2, "\uffff": 3, "a": {"\U00010000": 0, "\uff61": 1}}
+    assert canonical.canonicalize(value) == rfc8785.dumps(value)
+    assert list(json.loads(canonical.canonicalize(value))) == [
+        "a",
+        "\U0001f600",
+        "\ue000",
+        "\uffff",
+    ]
+
+
+# --- parsing: duplicates and what orjson cannot see -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":2}',
+        '{"a":1,"b":{"c":[1,{"d":1,"d":1}]}}',
+        '{"a:b":1,"a:b":2}',
+        '{"x":"a:b","x":"c"}',
+        '{"a\\u003a":1,"a\\u003a":2}',
+        '{"a" : 1 , "a" : 1}',
+        '{"a":1,"\\u0061":2}',
+        '{"":{},"":{}}',
+    ],
+)
+def test_duplicate_keys_are_refused_like_the_reference(text: str) -> None:
+    with pytest.raises(CanonicalError) as exc:
+        canonical.loads_strict(text)
+    assert exc.value.code == "duplicate_key"
+    assert_loads_agrees(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9007199254740993",
+        "[18446744073709551617]",
+        '{"n":-9223372036854775809}',
+        '{"n":12345678901234567890}',
+        '{"n":1152921504606847000}',
+        "[9007199254740992, -9007199254740992, 9007199254740991]",
+        "NaN",
+        '{"a":Infinity}',
+        "[1e400]",
+        '"\\ud800"',
+        '{"\\udc00":1}',
+        b'"\xed\xa0\x80"',
+        b"\xef\xbb\xbf{}",
+        "\ufeff{}",
+        "[" * 128 + "]" * 128,
+        "[" * 129 + "]" * 129,
+        '{"a":' * 128 + "1" + "}" * 128,
+        "[" * 2000 + "]" * 2000,
+        '["[[[[", ' + "[" * 100 + "]" * 100 + "]",
+        ' {\t"a"\r\n:\n[ ] } ',
+        '{"a":1} x',
+    ],
+)
+def test_texts_orjson_cannot_judge_alone_are_decided_like_the_reference(text: str | bytes) -> None:
+    assert_loads_agrees(text)
+
+
+# --- values the fast path must leave to the reference ---------------------------------------
+
+
+class _Str(str):
+    def __str__(self) -> str:
+        return "other"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {_Str("k"): 1},
+        {"k": _Str("v")},
+        {1: "a"},
+        {"a": float("nan")},
+        [float("-inf")],
+        {"a": 2**60},
+        {"a": -(2**53)},
+        {"a": True, "b": False, "c": None},
+        {"a": b"bytes"},
+        {"a": {1, 2}},
+        _nest(128, 1),
+        _nest(129, 1),
+        {"\ud800": 1},
+        ["\udfff"],
+    ],
+)
+def test_unusual_values_are_decided_like_the_reference(value: Any) -> None:
+    assert_canonicalize_agrees(value)
+
+
+def test_numpy_and_enum_values_are_decided_like_the_reference() -> None:
+    import enum
+
+    np = pytest.importorskip("numpy")
+
+    class Color(enum.Enum):
+        RED = 1
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    for value in [{"a": np.float32(0.5)}, {"a": np.int64(7)}, {"a": Color.RED}, [Level.HIGH]]:
+        assert _jcs_fast.canonicalize(value) is None
+        assert_canonicalize_agrees(value)
+
+
+def test_common_shapes_take_the_fast_path() -> None:
+    row = b'{"id":"e1","input":{"q":"Why?","n":3},"output":{"a":"x"},"metadata":{"s":0.5}}'
+    plain = b'{"id": "e1", "input": {"q": "Why?", "n": 3}, "metadata": {"tags": ["a", "b"]}}'
+    assert _jcs_fast.loads(row) == json.loads(row)
+    assert _jcs_fast.loads(plain) == json.loads(plain)
+    value = json.loads(row)
+    assert _jcs_fast.canonicalize(value) == rfc8785.dumps(value)
+    assert _jcs_fast.canonicalize({"e": "\U0001f600 text", "f": [1.5, -0.0, 1e21]}) is not None
+
+
+def test_the_callers_value_is_not_changed() -> None:
+    value = {"a": [1.0, {"b": -0.0}], "c": (0.5,)}
+    canonical.canonicalize(value)
+    assert value == {"a": [1.0, {"b": -0.0}], "c": (0.5,)}
+    assert type(value["a"][0]) is float and str(value["a"][1]["b"]) == "-0.0"
+
+
+# --- golden vectors through both paths ------------------------------------------------------
+
+
+def _vectors(name: str) -> list[dict[str, str]]:
+    path = VECTORS / name
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+VALID = _vectors("valid.jsonl")
+INVALID = _vectors("invalid.jsonl")
+
+
+def _raw(vector: dict[str, str]) -> str | bytes:
+    return bytes.fromhex(vector["json_hex"]) if "json_hex" in vector else vector["json"]
+
+
+def _content(example: Any) -> Any:
+    if type(example) is not dict:
+        return example
+    return {
+        "input": example.get("input"),
+        "output": example.get("output") or {},
+        "metadata": example.get("metadata") or {},
+    }
+
+
+@pytest.mark.skipif(not VALID, reason="golden_vectors/valid.jsonl not written yet")
+def test_every_valid_golden_vector_gives_its_bytes_on_both_paths() -> None:
+    for vector in VALID:
+        raw = _raw(vector)
+        for loads in (canonical.loads_strict, canonical._reference_loads_strict):
+            example = loads(raw)
+            content = _content(example)
+            expected = bytes.fromhex(vector["canonical_hex"])
+            assert canonical.canonicalize(content) == expected, vector["name"]
+            assert canonical._reference_canonicalize(content) == expected, vector["name"]
+        assert_loads_agrees(raw)
+
+
+@pytest.mark.skipif(not INVALID, reason="golden_vectors/invalid.jsonl not written yet")
+def test_every_invalid_golden_vector_is_refused_alike_on_both_paths() -> None:
+    for vector in INVALID:
+        raw = _raw(vector)
+        assert_loads_agrees(raw)
+        fast = _outcome(lambda r: canonical.canonicalize(_content(canonical.loads_strict(r))), raw)
+        ref = _outcome(
+            lambda r: canonical._reference_canonicalize(
+                _content(canonical._reference_loads_strict(r))
+            ),
+            raw,
+        )
+        assert fast == ref, vector["name"]
