@@ -7,6 +7,7 @@ stays bounded whatever the stream's length, and results come back in input order
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import sys
@@ -111,6 +112,10 @@ def run_ordered(
         for tag, args in jobs:
             yield tag, fn(*args)
         return
+    first = next(jobs, None)
+    if first is None:
+        return  # no pool for a stream that ended in-process
+    jobs = itertools.chain([first], jobs)
     in_flight: deque[tuple[T, Future[R]]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
         try:

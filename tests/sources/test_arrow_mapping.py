@@ -258,3 +258,29 @@ def test_shaped_struct_columns_are_taken_as_they_are(tmp_path: Path) -> None:
     pq.write_table(table, path)
     (example,) = open_source(str(path), source_id_key="id")
     assert (example.input, example.output, example.metadata) == ({"q": "hi"}, {"a": 1}, {})
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        pa.array([0, 3_000_000], pa.date32()),
+        pa.array([0, 2**62], pa.timestamp("s", tz="UTC")),
+        pa.array([0, 90_000], pa.time32("s")),
+    ],
+    ids=["date", "timestamp", "time"],
+)
+def test_dates_and_times_outside_the_mapped_range_are_refused(array: pa.Array) -> None:
+    with pytest.raises(SourceError) as info:
+        list(examples_from_arrow(pa.table({"v": array}), input_keys=["v"]))
+    assert (info.value.code, info.value.location) == ("value_out_of_range", "<arrow> row 1")
+
+
+def test_repeated_struct_fields_and_columns_are_refused() -> None:
+    struct = pa.StructArray.from_arrays([pa.array([1]), pa.array([2])], names=["a", "a"])
+    with pytest.raises(SourceError) as info:
+        list(examples_from_arrow(pa.table({"s": struct}), input_keys=["s"]))
+    assert (info.value.code, info.value.details["path"]) == ("duplicate_key", "$.s.a")
+    table = pa.Table.from_arrays([pa.array([1]), pa.array([2])], names=["c", "c"])
+    with pytest.raises(SourceError) as info:
+        list(examples_from_arrow(table, input_keys=["c"]))
+    assert (info.value.code, info.value.details["path"]) == ("duplicate_key", "$.c")

@@ -202,3 +202,17 @@ def test_hash_source_reads_other_formats_through_open_source(tmp_path: Path) -> 
         ("a", content_hash({"q": 1})),
         ("b", content_hash({"q": 2})),
     ]
+
+
+def test_auto_mode_switches_to_workers_after_the_threshold_with_identical_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("datasync.sources._hashing.PARALLEL_AFTER", 20)
+    monkeypatch.setattr("datasync.sources._hashing.os.cpu_count", lambda: 2)
+    examples = make_examples(90)
+    expected = list(hash_examples(examples, workers=1))
+    assert list(hash_examples(examples, chunk_size=7)) == expected
+    path = tmp_path / "e.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "input": {"n": i}}) + "\n" for i in range(90)))
+    got = hash_source(str(path), source_id_key="id", chunk_size=7)
+    assert [(h.source_id, h.hash, h.location) for h in got] == serial(path, source_id_key="id")

@@ -197,3 +197,28 @@ def test_examples_stop_at_the_first_error(tmp_path: Path) -> None:
         for example in open_source(str(file), source_id_key="id", max_errors=5):
             seen.append(example.source_id)
     assert seen == ["a"]
+
+
+def test_nesting_deeper_than_the_limit_is_refused_with_its_path(tmp_path: Path) -> None:
+    file = tmp_path / "d.jsonl"
+    file.write_text('{"id": "a", "input": {"x": ' + "[" * 200 + "]" * 200 + "}}\n")
+    err = error_of(file)
+    assert (err.code, err.location) == ("too_deep", f"{file}:1")
+    assert err.details["path"].startswith("$.input.x[0]")
+
+
+def test_json_array_file_over_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("datasync.sources._text.MAX_JSON_ARRAY_BYTES", 1000)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps([{"id": str(i), "input": {}} for i in range(100)]))
+    err = error_of(path)
+    assert (err.code, err.location) == ("file_too_large", str(path))
+
+
+def test_a_directory_is_an_unreadable_source(tmp_path: Path) -> None:
+    folder = tmp_path / "d.jsonl"
+    folder.mkdir()
+    err = error_of(folder)
+    assert (err.code, err.location) == ("source_unreadable", str(folder))
