@@ -1,0 +1,171 @@
+"""The SQL the store runs: dataset lookup, a version's manifest, example pages.
+
+All functions take an open :class:`~sqlalchemy.engine.Connection`; transactions are the
+caller's. The manifest of version V is, per example of the dataset, its latest revision with
+``version_id <= V``, left out when that revision is a DELETE (index ``(example_id,
+version_id)`` makes the lookup one index probe per example).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from datasync.errors import NotFoundError, ValidationError
+from datasync.store.schema import datasets, examples, revisions, versions
+from datasync.sync import LEAF_BITS
+
+__all__ = [
+    "dataset_row",
+    "manifest_rows",
+    "metadata_filter",
+    "version_row",
+]
+
+_FILTER_KEY = re.compile(r"[A-Za-z0-9_.:/ -]{1,128}\Z")
+
+
+def dataset_row(conn: Connection, name_or_id: str | int, *, lock: bool = False) -> Row[Any]:
+    """The dataset named (or numbered) ``name_or_id``; raises :class:`NotFoundError`.
+
+    A string of digits is an id: dataset names never start with a digit.
+    """
+    if isinstance(name_or_id, int) or name_or_id.isdigit():
+        where = datasets.c.id == int(name_or_id)
+    else:
+        where = datasets.c.name == name_or_id
+    stmt = sa.select(datasets).where(where)
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).first()
+    if row is None:
+        raise NotFoundError(f"no dataset {name_or_id!r}", code="dataset_not_found")
+    return row
+
+
+def version_row(conn: Connection, dataset: Row[Any], version_id: int | None) -> Row[Any] | None:
+    """Version ``version_id`` of ``dataset`` (its head if ``None``; ``None`` if it has none).
+
+    Raises :class:`NotFoundError` when the version does not belong to the dataset.
+    """
+    wanted = dataset.head_version_id if version_id is None else version_id
+    if wanted is None:
+        return None
+    row = conn.execute(
+        sa.select(versions).where(versions.c.id == wanted, versions.c.dataset_id == dataset.id)
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"dataset {dataset.name!r} has no version {version_id}", code="version_not_found"
+        )
+    return row
+
+
+def _latest_revision(version_id: int) -> sa.ScalarSelect[Any]:
+    r2 = revisions.alias("r2")
+    return (
+        sa.select(sa.func.max(r2.c.version_id))
+        .where(r2.c.example_id == examples.c.id, r2.c.version_id <= version_id)
+        .scalar_subquery()
+    )
+
+
+def manifest_select(
+    dataset_id: int, version_id: int, columns: Sequence[sa.ColumnElement[Any]]
+) -> sa.Select[Any]:
+    """SELECT ``columns`` of the live examples of a version, ordered by source id."""
+    return (
+        sa.select(*columns)
+        .select_from(examples.join(revisions, revisions.c.example_id == examples.c.id))
+        .where(
+            examples.c.dataset_id == dataset_id,
+            revisions.c.version_id == _latest_revision(version_id),
+            revisions.c.kind != "delete",
+        )
+        .order_by(examples.c.source_id)
+    )
+
+
+def manifest_rows(
+    conn: Connection,
+    dataset_id: int,
+    version_id: int,
+    *,
+    buckets: Iterable[tuple[int, int]] | None = None,
+) -> list[Row[Any]]:
+    """``(example_id, source_id, bucket, hash)`` of every live example, by source id.
+
+    ``buckets``: only leaves in these inclusive ``(low, high)`` ranges.
+    """
+    stmt = manifest_select(
+        dataset_id,
+        version_id,
+        [examples.c.id, examples.c.source_id, examples.c.bucket, revisions.c.hash],
+    )
+    if buckets is not None:
+        ranges = [examples.c.bucket.between(lo, hi) for lo, hi in buckets]
+        if not ranges:
+            return []
+        stmt = stmt.where(sa.or_(*ranges))
+    return list(conn.execute(stmt))
+
+
+def node_ranges(bits: int, nodes: Iterable[int]) -> list[tuple[int, int]]:
+    """The inclusive leaf ranges covered by ``nodes`` at level ``bits``, merged."""
+    shift = LEAF_BITS - bits
+    ranges: list[tuple[int, int]] = []
+    for node in sorted(set(nodes)):
+        lo, hi = node << shift, ((node + 1) << shift) - 1
+        if ranges and ranges[-1][1] + 1 == lo:
+            ranges[-1] = (ranges[-1][0], hi)
+        else:
+            ranges.append((lo, hi))
+    return ranges
+
+
+_SQLITE_TYPES: dict[type, tuple[str, ...]] = {
+    str: ("text",),
+    bool: ("true", "false"),
+    int: ("integer", "real"),
+    float: ("integer", "real"),
+}
+
+
+def metadata_filter(dialect: str, wanted: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses keeping revisions whose metadata has every ``key: value`` of ``wanted``.
+
+    Values are JSON scalars compared by type and value (``"3"`` is not ``3``). PostgreSQL
+    uses JSONB containment (``@>``, GIN-indexed); SQLite compares ``json_extract`` values.
+    Raises :class:`ValidationError` for a key outside ``[A-Za-z0-9_.:/ -]`` or a non-scalar.
+    """
+    for key, value in wanted.items():
+        if not _FILTER_KEY.match(key):
+            raise ValidationError(f"metadata filter key {key!r} is not allowed", code="bad_filter")
+        if value is not None and type(value) not in _SQLITE_TYPES:
+            raise ValidationError(
+                f"metadata filter {key!r} must be a JSON scalar", code="bad_filter"
+            )
+    if not wanted:
+        return []
+    column = revisions.c.metadata
+    if dialect == "postgresql":
+        doc = sa.cast(sa.literal(json.dumps(dict(wanted))), revisions.c.metadata.type)
+        return [column.op("@>")(doc)]
+    clauses: list[sa.ColumnElement[bool]] = []
+    for key, value in wanted.items():
+        path = f'$."{key}"'
+        kind = sa.func.json_type(column, path)
+        if value is None:
+            clauses.append(kind == "null")
+            continue
+        clauses.append(kind.in_(_SQLITE_TYPES[type(value)]))
+        if type(value) is bool:
+            clauses.append(kind == ("true" if value else "false"))
+        else:
+            clauses.append(sa.func.json_extract(column, path) == value)
+    return clauses

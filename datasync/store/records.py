@@ -1,0 +1,128 @@
+"""Frozen records the store returns; the server sends them as JSON (``to_wire``) and the
+HTTP client reads them back (``from_wire``), so both backends hand callers the same values."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from datasync.errors import ValidationError
+
+__all__ = [
+    "CommitResult",
+    "DatasetInfo",
+    "ManifestEntry",
+    "Page",
+    "VersionInfo",
+    "decode_cursor",
+    "encode_cursor",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInfo:
+    """A dataset: ``head_version_id`` is ``None`` until its first commit."""
+
+    id: int
+    name: str
+    description: str
+    tags: dict[str, str]
+    created_at: datetime
+    head_version_id: int | None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**asdict(self), "created_at": self.created_at.isoformat()}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> DatasetInfo:
+        return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One immutable version: its counts against the parent and its manifest root digest."""
+
+    id: int
+    dataset_id: int
+    number: int
+    parent_id: int | None
+    created_at: datetime
+    message: str | None
+    mode: str
+    created: int
+    patched: int
+    deleted: int
+    unchanged: int
+    total: int
+    root: str
+    tags: dict[str, str]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**asdict(self), "created_at": self.created_at.isoformat()}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> VersionInfo:
+        return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
+
+
+@dataclass(frozen=True, slots=True)
+class CommitResult:
+    """What a commit or snapshot did. ``no_op``: nothing changed, ``version_id`` is the head."""
+
+    dataset_id: int
+    dataset: str
+    version_id: int | None
+    base_version_id: int | None
+    no_op: bool
+    created: int
+    patched: int
+    deleted: int
+    unchanged: int
+    total: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> CommitResult:
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """One ``(source_id, hash)`` of a version's manifest, with its leaf bucket."""
+
+    source_id: str
+    hash: str
+    bucket: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing; pass ``next_cursor`` back to get the next (``None``: the end)."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None = field(default=None)
+
+
+def encode_cursor(value: str | int) -> str:
+    """An opaque cursor for the last key of a page."""
+    raw = f"{'i' if isinstance(value, int) else 's'}{value}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: type[T]) -> T:
+    """The key in ``cursor``; raises :class:`ValidationError` (``invalid_cursor``)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if kind is int and raw[:1] == "i":
+            return int(raw[1:])  # type: ignore[return-value]
+        if kind is str and raw[:1] == "s":
+            return raw[1:]  # type: ignore[return-value]
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ValidationError(f"invalid cursor {cursor!r}", code="invalid_cursor")

@@ -1,0 +1,97 @@
+"""The tables (SQLAlchemy Core). Migrations in ``migrations/versions`` create exactly these.
+
+Version ids grow within a dataset (commits to one dataset are serialized), so "the manifest
+of version V" is, per example, its latest revision with ``version_id <= V`` unless a DELETE.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+__all__ = ["commits", "datasets", "examples", "metadata", "revisions", "versions"]
+
+#: JSON text on SQLite, JSONB on PostgreSQL (GIN-indexed for metadata containment).
+JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+#: Source ids sort by code point (= UTF-8 bytes) on both backends, whatever the locale.
+SOURCE_ID = sa.String(1024).with_variant(sa.String(1024, collation="C"), "postgresql")
+TIMESTAMP = sa.DateTime(timezone=True)
+
+metadata = sa.MetaData()
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("tags", JSON_DOC, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("head_version_id", sa.Integer, nullable=True),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("parent_id", sa.Integer, nullable=True),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("patched", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("root_digest", sa.String(32), nullable=False),
+    sa.Column("leaf_table", sa.LargeBinary, nullable=False),
+    sa.Column("tags", JSON_DOC, nullable=False),
+    sa.UniqueConstraint("dataset_id", "number", name="uq_versions_dataset_number"),
+)
+
+examples = sa.Table(
+    "examples",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("source_id", SOURCE_ID, nullable=False),
+    sa.Column("bucket", sa.Integer, nullable=False),
+    sa.UniqueConstraint("dataset_id", "source_id", name="uq_examples_dataset_source_id"),
+    sa.Index("ix_examples_dataset_bucket", "dataset_id", "bucket"),
+)
+
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("versions.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=True),
+    sa.Column("input", JSON_DOC, nullable=True),
+    sa.Column("output", JSON_DOC, nullable=True),
+    sa.Column("metadata", JSON_DOC, nullable=True),
+    sa.UniqueConstraint("example_id", "version_id", name="uq_revisions_example_version"),
+    sa.Index("ix_revisions_version", "version_id"),
+)
+
+commits = sa.Table(
+    "commits",
+    metadata,
+    sa.Column(
+        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("result", JSON_DOC, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+)
