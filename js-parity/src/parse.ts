@@ -376,7 +376,13 @@ function parseHex4(text: string, pos: number): number {
   return /^[0-9A-Fa-f]{4}$/.test(hex) ? Number.parseInt(hex, 16) : -1;
 }
 
-/** Whether the integer literal denotes exactly the double `value` (no rounding happened). */
+/**
+ * Whether reading the integer literal as the double `value` keeps its value (Python's
+ * `_keeps_value`): `value` is exactly the integer (`2**60`), or the shortest round-trip
+ * decimal of `value`, which RFC 8785 writes, is exactly the integer (`1152921504606847000`
+ * is how JCS writes `2**60`, `100000000000000000000000` comes back as `1e+23`). Otherwise
+ * the number would silently change (`9007199254740993` reads as `9007199254740992`).
+ */
 function isExactInteger(literal: string, value: number): boolean {
   const digits = literal.charCodeAt(0) === 0x2d ? literal.length - 1 : literal.length;
   if (digits <= ALWAYS_EXACT_DIGITS) {
@@ -385,7 +391,23 @@ function isExactInteger(literal: string, value: number): boolean {
   if (digits > MAX_INT_DIGITS || !Number.isFinite(value)) {
     return false;
   }
-  return BigInt(literal) === BigInt(value);
+  const n = BigInt(literal);
+  return n === BigInt(value) || n === decimalToBigInt(String(value));
+}
+
+/** The integer a shortest-form number string denotes (`"1e+23"`, `"-1.5e+21"`), or null. */
+function decimalToBigInt(text: string): bigint | null {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:e\+?(-?\d+))?$/.exec(text);
+  if (match === null) {
+    return null;
+  }
+  const [, sign = "", whole = "", fraction = "", exponent = "0"] = match;
+  const shift = Number(exponent) - fraction.length;
+  if (shift < 0) {
+    return null;
+  }
+  const magnitude = BigInt(whole + fraction) * 10n ** BigInt(shift);
+  return sign === "-" ? -magnitude : magnitude;
 }
 
 function abbreviate(literal: string): string {
