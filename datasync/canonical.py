@@ -252,7 +252,7 @@ def _content(input: Any, output: Any, metadata: Any) -> dict[str, Any]:
         "metadata": {} if metadata is None else metadata,
     }
     for name, part in parts.items():
-        if not isinstance(part, Mapping):
+        if type(part) is not dict and not isinstance(part, Mapping):  # dict: skip the ABC check
             raise CanonicalError(
                 "not_an_object",
                 f"$.{name}",
