@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from datasync.errors import UsageError
+from datasync.errors import DatasyncError, UsageError
 
 __all__ = ["default_store_url", "make_engine", "normalize_url", "upgrade"]
 
@@ -106,9 +106,20 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run the Alembic migrations on ``engine`` up to ``revision`` (idempotent)."""
+    """Run the Alembic migrations on ``engine`` up to ``revision`` (idempotent).
+
+    Raises :class:`DatasyncError` (``store_unreachable``) when the database cannot be opened.
+    """
     config = Config()
     config.set_main_option("script_location", _SCRIPT_LOCATION)
-    with engine.begin() as connection:
+    try:
+        connection = engine.connect()
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatasyncError(
+            f"cannot open the store {where}: {reason}", code="store_unreachable"
+        ) from None
+    with connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

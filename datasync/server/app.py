@@ -1,0 +1,61 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from datasync._version import __version__
+from datasync.server import routes, uploads
+from datasync.server.auth import require_api_key
+from datasync.server.handlers import install_error_handlers
+from datasync.server.limits import Limits, SizeLimitMiddleware
+from datasync.store import Store, open_store
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    store: str | Store, api_key: str | None = None, limits: Limits | None = None
+) -> FastAPI:
+    """The datasync HTTP API over ``store`` (a URL or path, opened and migrated at startup,
+    or an open :class:`Store`, which the caller keeps and closes).
+
+    With ``api_key`` every route but ``GET /v1/health`` needs ``Authorization: Bearer KEY``.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = isinstance(store, str)
+        app.state.store = open_store(store) if isinstance(store, str) else store
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="datasync",
+        version=__version__,
+        summary="Versioned datasets of examples; clients send only what changed.",
+        description="Sync protocol v1 (see docs/protocol.md). Errors are"
+        ' `{"error": {"kind", "code", "message", "details"}}`.',
+        lifespan=lifespan,
+    )
+    app.state.api_key = api_key or None
+    app.state.limits = limits or Limits()
+    install_error_handlers(app)
+
+    @app.get("/v1/health", operation_id="health", summary="Liveness (no auth)", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    auth = [Depends(require_api_key)]
+    app.include_router(routes.router, dependencies=auth, tags=["datasets"])
+    app.include_router(uploads.router, dependencies=auth, tags=["uploads"])
+    app.add_middleware(SizeLimitMiddleware, limits=app.state.limits)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    return app
