@@ -1,1 +1,32 @@
-"""The Python client: embedded or remote backends, datasets, experiments."""
+"""The Python client: ``Client().datasets.upsert_dataset(...)``, embedded or over HTTP.
+
+* :class:`Client` picks a backend: the embedded store in-process (default) or a server.
+* :class:`DatasetsAPI` (``client.datasets``): ``upsert_dataset``, ``diff``, ``get_dataset``,
+  ``list_datasets``, ``list_versions``.
+* :class:`Dataset`, :class:`ChangeSummary`, :class:`Diff`, :class:`Transfer`: the results.
+* :class:`Backend` with :class:`EmbeddedBackend` and :class:`HttpBackend`: the small interface
+  the client is written against (see docs/client.md).
+"""
+
+from datasync.client._backend import Backend, WireCounter
+from datasync.client._client import API_KEY_ENV, URL_ENV, Client
+from datasync.client._datasets import DatasetsAPI, Progress
+from datasync.client._embedded import EmbeddedBackend
+from datasync.client._http import HttpBackend
+from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
+
+__all__ = [
+    "API_KEY_ENV",
+    "URL_ENV",
+    "Backend",
+    "ChangeSummary",
+    "Client",
+    "Dataset",
+    "DatasetsAPI",
+    "Diff",
+    "EmbeddedBackend",
+    "HttpBackend",
+    "Progress",
+    "Transfer",
+    "WireCounter",
+]

@@ -1,0 +1,59 @@
+"""``datasync log NAME``: a dataset's versions, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from datasync.cli._connection import add_connection_args, connect, fail_json
+from datasync.errors import DatasyncError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``log`` subcommand."""
+    parser = subparsers.add_parser(
+        "log",
+        help="list a dataset's versions (history)",
+        description="The versions of dataset NAME, newest first: counts against the parent,"
+        " total, message, time and tags. Exit 0, 1 error (e.g. no such dataset), 2 usage.",
+    )
+    parser.add_argument("name", metavar="NAME", help="a dataset name or id")
+    parser.add_argument("--json", action="store_true", help="one JSON object per version, a list")
+    add_connection_args(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the history; returns the exit code."""
+    try:
+        with connect(args) as client:
+            versions = client.datasets.list_versions(args.name)
+    except DatasyncError as exc:
+        if args.json:
+            return fail_json(exc)
+        raise
+    if args.json:
+        print(json.dumps([v.to_wire() for v in versions], ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{args.name}: {len(versions)} version(s)")
+    for column in ("version", "created", "+", "~", "-", "=", "total", "mode", "message", "tags"):
+        table.add_column(column, justify="right" if len(column) == 1 else "left")
+    for v in versions:
+        table.add_row(
+            str(v.id),
+            v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            str(v.created),
+            str(v.patched),
+            str(v.deleted),
+            str(v.unchanged),
+            str(v.total),
+            v.mode,
+            v.message or "",
+            " ".join(f"{k}={val}" for k, val in sorted(v.tags.items())),
+        )
+    Console(width=120).print(table)
+    return 0

@@ -1,0 +1,61 @@
+"""``datasync ls``: the datasets of a store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from datasync.cli._connection import add_connection_args, connect, fail_json
+from datasync.errors import DatasyncError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``ls`` subcommand."""
+    parser = subparsers.add_parser(
+        "ls",
+        help="list datasets",
+        description="Every dataset: id, name, head version, example count, created, tags."
+        " Exit 0, 1 error, 2 usage.",
+    )
+    parser.add_argument("--json", action="store_true", help="a JSON list of datasets")
+    add_connection_args(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the datasets; returns the exit code."""
+    try:
+        with connect(args) as client:
+            rows = []
+            for info in client.datasets.list_datasets():
+                count = (
+                    client.datasets.get_dataset(info.id).total
+                    if info.head_version_id is not None
+                    else 0
+                )
+                rows.append({**info.to_wire(), "examples": count})
+    except DatasyncError as exc:
+        if args.json:
+            return fail_json(exc)
+        raise
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} dataset(s)")
+    for column in ("id", "name", "head", "examples", "created", "tags"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["name"],
+            "" if row["head_version_id"] is None else str(row["head_version_id"]),
+            str(row["examples"]),
+            row["created_at"][:19].replace("T", " "),
+            " ".join(f"{k}={v}" for k, v in sorted(row["tags"].items())),
+        )
+    Console(width=120).print(table)
+    return 0

@@ -1,0 +1,291 @@
+"""``client.datasets``: upsert (plan on the client, send only the changes), read, list, diff."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from datasync.client._backend import Backend
+from datasync.client._local import LocalManifest, LocalSource, RowMapping, local_source
+from datasync.client._remote import RemoteView, plan_against, remote_view
+from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
+from datasync.errors import ConflictError
+from datasync.store import CommitResult, DatasetInfo, VersionInfo
+from datasync.sync import (
+    ChangeKind,
+    CommitHeader,
+    LeafTable,
+    Mode,
+    Operation,
+    Plan,
+    parse_mode,
+    validate_dataset_name,
+    validate_tags,
+)
+
+__all__ = ["DatasetsAPI", "Progress"]
+
+#: ``progress(phase, count)``: phases are ``"hash"`` (examples hashed so far) and ``"send"``
+#: (examples put into the commit so far).
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class _Planned:
+    remote: RemoteView
+    plan: Plan
+
+
+class DatasetsAPI:
+    """Datasets in one store (embedded or remote); reached as ``client.datasets``."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def upsert_dataset(
+        self,
+        dataset: str | int,
+        examples: object,
+        source_id_key: str | None = "id",
+        source_id_fn: Callable[[Mapping[str, Any]], Any] | None = None,
+        input_keys: Sequence[str] | None = None,
+        output_keys: Sequence[str] | None = None,
+        metadata_keys: Sequence[str] | None = None,
+        mode: Mode | str = "mirror",
+        message: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        *,
+        workers: int | None = None,
+        source_options: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> Dataset:
+        """Make ``dataset`` hold ``examples`` (``mirror``) or add/update them (``append``).
+
+        ``examples``: a list or iterable of dicts, a pandas DataFrame, a pyarrow Table, or a
+        path/URI that :func:`datasync.sources.open_source` reads (``source_options`` are its
+        extra options, e.g. ``format``, ``strict``). Every example is hashed locally, the plan
+        is made against the remote head's manifest summary, and only CREATE/PATCH/DELETE
+        travel, in one commit; a concurrent push (:class:`ConflictError`) makes it plan once
+        more. The dataset (by name) is created on its first push. Nothing changed: no new
+        version (``no_op``). Raises :class:`SourceError` (bad data, nothing sent),
+        :class:`ValidationError`/:class:`TagError`, :class:`UsageError` (options),
+        :class:`ConflictError` (twice in a row), :class:`TransportError`, :class:`AuthError`.
+        """
+        started = time.perf_counter()
+        mode, tags = self._check(dataset, mode, tags)
+        mapping = RowMapping(
+            source_id_key,
+            source_id_fn,
+            input_keys,
+            output_keys,
+            metadata_keys,
+            dict(source_options or {}),
+        )
+        wire0 = (self._backend.wire.sent, self._backend.wire.received)
+        with local_source(examples, mapping, workers) as source:
+            manifest = _hash(source, progress)
+            table = LeafTable.from_manifest(manifest.hashes)
+            result, planned = self._push(
+                dataset, source, manifest, table, mode, message, tags, progress
+            )
+        transfer = self._transfer(wire0, started)
+        summary = (
+            ChangeSummary(result.created, result.patched, result.deleted, result.unchanged)
+            if result is not None
+            else ChangeSummary.of_plan(planned.plan)
+        )
+        if result is None:  # nothing to send: the head stays
+            assert planned.remote.dataset_id is not None
+            info = self._backend.get_dataset(planned.remote.dataset_id)
+            return Dataset(
+                info.id,
+                info.name,
+                planned.remote.version_id,
+                summary,
+                planned.remote.version_id,
+                True,
+                planned.remote.count,
+                transfer,
+                self._backend,
+            )
+        return Dataset(
+            result.dataset_id,
+            result.dataset,
+            result.version_id,
+            summary,
+            result.base_version_id,
+            result.no_op,
+            result.total,
+            transfer,
+            self._backend,
+        )
+
+    def _push(
+        self,
+        dataset: str | int,
+        source: LocalSource,
+        manifest: LocalManifest,
+        table: LeafTable,
+        mode: Mode,
+        message: str | None,
+        tags: dict[str, str],
+        progress: Progress | None,
+    ) -> tuple[CommitResult | None, _Planned]:
+        for attempt in (1, 2):
+            planned = self._plan(dataset, manifest, table, mode)
+            if planned.plan.is_empty and planned.remote.dataset_id is not None:
+                return None, planned
+            header = CommitHeader(planned.remote.version_id, mode, uuid.uuid4().hex, message, tags)
+            target: str | int = (
+                planned.remote.dataset_id if planned.remote.dataset_id is not None else dataset
+            )
+            ops = _operations(source, manifest, planned.plan, progress)
+            try:
+                return self._backend.commit(target, header, ops), planned
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _plan(
+        self, dataset: str | int, manifest: LocalManifest, table: LeafTable, mode: Mode
+    ) -> _Planned:
+        remote = remote_view(self._backend, dataset, table, len(manifest))
+        return _Planned(remote, plan_against(manifest.hashes, remote, mode))
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def diff(
+        self,
+        dataset: str | int,
+        examples: object,
+        source_id_key: str | None = "id",
+        source_id_fn: Callable[[Mapping[str, Any]], Any] | None = None,
+        input_keys: Sequence[str] | None = None,
+        output_keys: Sequence[str] | None = None,
+        metadata_keys: Sequence[str] | None = None,
+        mode: Mode | str = "mirror",
+        *,
+        workers: int | None = None,
+        source_options: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> Diff:
+        """What :meth:`upsert_dataset` with the same arguments would change, without
+        changing anything. A dataset that does not exist yet diffs as empty. Raises as
+        :meth:`upsert_dataset` does (except :class:`ConflictError`)."""
+        started = time.perf_counter()
+        mode, _ = self._check(dataset, mode, None)
+        mapping = RowMapping(
+            source_id_key,
+            source_id_fn,
+            input_keys,
+            output_keys,
+            metadata_keys,
+            dict(source_options or {}),
+        )
+        wire0 = (self._backend.wire.sent, self._backend.wire.received)
+        with local_source(examples, mapping, workers) as source:
+            manifest = _hash(source, progress)
+        planned = self._plan(dataset, manifest, LeafTable.from_manifest(manifest.hashes), mode)
+        return Diff(
+            dataset,
+            planned.remote.dataset_id,
+            planned.remote.version_id,
+            mode,
+            planned.plan,
+            self._transfer(wire0, started),
+        )
+
+    def get_dataset(self, name_or_id: str | int, version_id: int | None = None) -> Dataset:
+        """The dataset at ``version_id`` (default: its head). Raises :class:`NotFoundError`."""
+        info = self._backend.get_dataset(name_or_id)
+        if version_id is None and info.head_version_id is None:
+            return Dataset(info.id, info.name, None, ChangeSummary(), _backend=self._backend)
+        version = self._backend.get_version(info.id, version_id)
+        return _dataset_at(info, version, self._backend)
+
+    def list_datasets(self) -> list[DatasetInfo]:
+        """Every dataset, by id."""
+        out: list[DatasetInfo] = []
+        cursor: str | None = None
+        while True:
+            page = self._backend.list_datasets(500, cursor)
+            out.extend(page.items)
+            if page.next_cursor is None:
+                return out
+            cursor = page.next_cursor
+
+    def list_versions(self, name_or_id: str | int) -> list[VersionInfo]:
+        """Every version of a dataset, newest first. Raises :class:`NotFoundError`."""
+        out: list[VersionInfo] = []
+        cursor: str | None = None
+        while True:
+            page = self._backend.list_versions(name_or_id, 500, cursor)
+            out.extend(page.items)
+            if page.next_cursor is None:
+                return out
+            cursor = page.next_cursor
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _check(
+        dataset: str | int, mode: Mode | str, tags: Mapping[str, str] | None
+    ) -> tuple[Mode, dict[str, str]]:
+        if isinstance(dataset, str) and not dataset.isdigit():
+            validate_dataset_name(dataset)
+        return parse_mode(mode), validate_tags(tags or {})
+
+    def _transfer(self, wire0: tuple[int, int], started: float) -> Transfer:
+        wire = self._backend.wire
+        return Transfer(
+            wire.sent - wire0[0], wire.received - wire0[1], time.perf_counter() - started
+        )
+
+
+def _dataset_at(info: DatasetInfo, version: VersionInfo, backend: Backend) -> Dataset:
+    summary = ChangeSummary(version.created, version.patched, version.deleted, version.unchanged)
+    return Dataset(
+        info.id,
+        info.name,
+        version.id,
+        summary,
+        version.parent_id,
+        False,
+        version.total,
+        _backend=backend,
+    )
+
+
+def _hash(source: LocalSource, progress: Progress | None) -> LocalManifest:
+    if progress is None:
+        return source.manifest()
+    manifest = source.manifest(lambda n: progress("hash", n))
+    progress("hash", len(manifest))
+    return manifest
+
+
+def _operations(
+    source: LocalSource, manifest: LocalManifest, plan: Plan, progress: Progress | None
+) -> Iterator[Operation]:
+    """The commit's operations: bodies re-read from the source for CREATE/PATCH, then DELETEs."""
+    sends = {c.source_id: c for c in plan.changes if c.kind is not ChangeKind.DELETE}
+    for n, example in enumerate(source.bodies(manifest, sends), 1):
+        change = sends[example.source_id or ""]
+        yield Operation(
+            change.kind,
+            change.source_id,
+            change.hash,
+            example.input,
+            example.output,
+            example.metadata,
+        )
+        if progress is not None and n % 1000 == 0:
+            progress("send", n)
+    for sid in plan.ids(ChangeKind.DELETE):
+        yield Operation(ChangeKind.DELETE, sid)

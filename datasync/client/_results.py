@@ -1,0 +1,107 @@
+"""What the client hands back: :class:`Dataset`, :class:`ChangeSummary`, :class:`Diff`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from datasync.client._backend import Backend
+from datasync.sync import ChangeKind, ExampleData, Mode, Plan
+
+__all__ = ["ChangeSummary", "Dataset", "Diff", "Transfer"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """Examples created, patched, deleted and left unchanged by a version (or a plan)."""
+
+    created: int = 0
+    patched: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    @classmethod
+    def of_plan(cls, plan: Plan) -> ChangeSummary:
+        return cls(plan.created, plan.patched, plan.deleted, plan.unchanged)
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "patched": self.patched,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """What one operation cost: bytes on the wire (0 for the embedded store) and seconds."""
+
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One version of a dataset, as a push or a lookup left it.
+
+    ``version_id`` is ``None`` for a dataset that has no version yet. After a push,
+    ``summary`` says what the push did, ``base_version_id`` what it was planned against,
+    ``no_op`` whether nothing changed (no new version), and ``transfer`` what it cost; after
+    :meth:`DatasetsAPI.get_dataset`, ``summary`` holds the version's counts against its parent.
+    """
+
+    id: int
+    name: str
+    version_id: int | None
+    summary: ChangeSummary
+    base_version_id: int | None = None
+    no_op: bool = False
+    total: int = 0
+    transfer: Transfer = field(default_factory=Transfer)
+    _backend: Backend | None = field(default=None, repr=False, compare=False)
+
+    def examples(
+        self, where: Mapping[str, Any] | None = None, page_size: int = 500
+    ) -> Iterator[ExampleData]:
+        """Every example of this version, by source id, exactly as stored.
+
+        ``where``: only examples whose metadata holds each ``key: value``. Pages are fetched
+        lazily. Raises :class:`NotFoundError` if the dataset is gone.
+        """
+        if self._backend is None or self.version_id is None:
+            return
+        cursor: str | None = None
+        while True:
+            page = self._backend.iter_examples(self.id, self.version_id, where, page_size, cursor)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+
+@dataclass(frozen=True)
+class Diff:
+    """A plan that was not applied: what a push of these examples would change."""
+
+    dataset: str | int
+    dataset_id: int | None
+    base_version_id: int | None
+    mode: Mode
+    plan: Plan
+    transfer: Transfer = field(default_factory=Transfer)
+
+    @property
+    def summary(self) -> ChangeSummary:
+        return ChangeSummary.of_plan(self.plan)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when a push would change nothing."""
+        return self.plan.is_empty
+
+    def ids(self, kind: ChangeKind) -> list[str]:
+        """The source ids a push would ``kind`` (create, patch, delete), by source id."""
+        return self.plan.ids(kind)
