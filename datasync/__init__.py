@@ -2,6 +2,7 @@
 
 from datasync._version import __version__
 from datasync.canonical import canonicalize, content_hash, loads_strict
+from datasync.client import Client, Dataset
 from datasync.errors import (
     AuthError,
     CanonicalError,
@@ -20,7 +21,9 @@ from datasync.errors import (
 __all__ = [
     "AuthError",
     "CanonicalError",
+    "Client",
     "ConflictError",
+    "Dataset",
     "DatasyncError",
     "HashMismatchError",
     "NotFoundError",
