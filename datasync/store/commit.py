@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Connection, Row
 
 from datasync.canonical import content_hash
@@ -145,7 +147,7 @@ class _Writer:
 
     def flush(self, live: _Live) -> None:
         if self.new_examples:
-            self.conn.execute(examples.insert(), self.new_examples)
+            _insert_many(self.conn, examples, self.new_examples)
             wanted = [row["source_id"] for row in self.new_examples]
             found = self.conn.execute(
                 sa.select(examples.c.source_id, examples.c.id).where(
@@ -157,10 +159,32 @@ class _Writer:
         if self.pending:
             rows = [{**row, "example_id": live.example_ids[sid]} for sid, row in self.pending]
             try:
-                self.conn.execute(revisions.insert(), rows)
-            except sa.exc.DataError as exc:
+                _insert_many(self.conn, revisions, rows)
+            except (sa.exc.DataError, psycopg.DataError) as exc:
                 raise _unstorable(self.pending) from exc
             self.pending = []
+
+
+_JSON_COLUMNS = frozenset({"input", "output", "metadata"})
+
+
+def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` in one batch: COPY on PostgreSQL, ``executemany`` elsewhere."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    Jsonb(row[c]) if c in _JSON_COLUMNS and row[c] is not None else row[c]
+                    for c in columns
+                ]
+            )
 
 
 def _unstorable(pending: list[tuple[str, dict[str, Any]]]) -> ValidationError:
