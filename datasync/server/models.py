@@ -14,6 +14,7 @@ __all__ = [
     "DatasetPage",
     "DigestsOut",
     "EntriesOut",
+    "EntriesRequest",
     "ErrorBody",
     "ExampleOut",
     "ExamplePage",
@@ -52,13 +53,21 @@ class BucketRequest(BaseModel):
     nodes: list[int] = Field(max_length=65536, description="node numbers at that level")
 
 
+class EntriesRequest(BucketRequest):
+    hash_chars: int = Field(
+        default=64, ge=8, le=64, description="return only this many leading hex chars of each hash"
+    )
+
+
 class DigestsOut(BaseModel):
     bits: int
-    digests: dict[str, str] = Field(description="node number (as a string) -> digest")
+    digests: list[str] = Field(description="the digest of each requested node, in request order")
 
 
 class EntriesOut(BaseModel):
-    entries: list[tuple[str, str]] = Field(description="[source_id, hash], by source id")
+    entries: list[tuple[str, str]] = Field(
+        description="[source_id, hash (or its first hash_chars chars)], by source id"
+    )
 
 
 class ExampleOut(BaseModel):

@@ -18,6 +18,7 @@ from datasync.server.models import (
     DatasetPage,
     DigestsOut,
     EntriesOut,
+    EntriesRequest,
     ExamplePage,
     SummaryOut,
     VersionPage,
@@ -163,7 +164,7 @@ def bucket_digests(
     dataset: DatasetRef, version: VersionRef, body: BucketRequest, request: Request
 ) -> JSONResponse:
     digests = _store(request).bucket_digests(dataset, parse_version(version), body.bits, body.nodes)
-    return JSONResponse({"bits": body.bits, "digests": {str(k): v for k, v in digests.items()}})
+    return JSONResponse({"bits": body.bits, "digests": [digests[n] for n in body.nodes]})
 
 
 @router.post(
@@ -173,10 +174,11 @@ def bucket_digests(
     response_model=EntriesOut,
 )
 def bucket_entries(
-    dataset: DatasetRef, version: VersionRef, body: BucketRequest, request: Request
+    dataset: DatasetRef, version: VersionRef, body: EntriesRequest, request: Request
 ) -> JSONResponse:
     entries = _store(request).bucket_entries(dataset, parse_version(version), body.bits, body.nodes)
-    return JSONResponse({"entries": [[e.source_id, e.hash] for e in entries]})
+    n = body.hash_chars
+    return JSONResponse({"entries": [[e.source_id, e.hash[:n]] for e in entries]})
 
 
 @router.get(

@@ -209,13 +209,17 @@ def test_bucket_endpoints_and_manifest_stream(api: httpx.Client) -> None:
     )
     assert digests.json() == {
         "bits": 12,
-        "digests": {str(n): table.node_digest(12, n) for n in (0, 7, 4095)},
+        "digests": [table.node_digest(12, n) for n in (0, 7, 4095)],
     }
     entries = api.post(
         "/v1/datasets/qa/versions/head/entries", json={"bits": 4, "nodes": [2, 9]}
     ).json()
     wanted = sorted(s for s in manifest if node_of(bucket_of(s), 4) in (2, 9))
     assert entries["entries"] == [[s, manifest[s]] for s in wanted]
+    short = api.post(
+        "/v1/datasets/qa/versions/head/entries", json={"bits": 4, "nodes": [2, 9], "hash_chars": 16}
+    ).json()
+    assert short["entries"] == [[s, manifest[s][:16]] for s in wanted]
     lines = api.get("/v1/datasets/qa/versions/head/manifest").text.splitlines()
     assert [tuple(__import__("json").loads(x)) for x in lines] == sorted(manifest.items())
     bad = api.post("/v1/datasets/qa/versions/head/entries", json={"bits": 4, "nodes": [16]})
