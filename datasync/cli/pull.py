@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from datasync.cli._connection import add_connection_args, connect
-from datasync.errors import UsageError
+from datasync.errors import UsageError, ValidationError
 from datasync.sync import ExampleData
 
 
@@ -155,7 +155,7 @@ def _write_parquet(out: IO[bytes], examples: Iterator[ExampleData]) -> int:
                 back = hash_examples(examples_from_arrow(table, source_id_key="id"), workers=1)
                 for example, hashed in zip(batch, back, strict=True):
                     if hashed.hash != example.hash:
-                        raise UsageError(
+                        raise ValidationError(
                             f"example {example.source_id!r} would not read back the same from"
                             " Parquet (its keys or types differ from the other rows'); pull to"
                             " .jsonl instead",
@@ -163,13 +163,15 @@ def _write_parquet(out: IO[bytes], examples: Iterator[ExampleData]) -> int:
                         )
                 writer.write_table(table)
             except (pa.ArrowException, ValueError) as exc:
-                raise UsageError(
+                raise ValidationError(
                     f"these examples do not fit one Parquet schema ({exc}); pull to .jsonl instead",
                     code="not_parquet_safe",
                 ) from None
             count += len(batch)
         if writer is None:
-            raise UsageError("the version has no examples to write as Parquet", code="empty")
+            raise ValidationError(
+                "the version has no examples to write as Parquet; pull to .jsonl", code="empty"
+            )
     finally:
         if writer is not None:
             writer.close()

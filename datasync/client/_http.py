@@ -195,7 +195,13 @@ class HttpBackend(Backend):
     ) -> dict[int, str]:
         path = f"/datasets/{_ref(name_or_id)}/versions/{version_id}/digests"
         body = self._json("POST", path, json={"bits": bits, "nodes": nodes})
-        return {int(k): v for k, v in body["digests"].items()}
+        digests = body["digests"]  # one per requested node, in request order
+        if len(digests) != len(nodes):
+            raise TransportError(
+                f"{self.location} sent {len(digests)} digests for {len(nodes)} nodes",
+                code="bad_response",
+            )
+        return dict(zip(nodes, digests, strict=True))
 
     def bucket_entries(
         self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
