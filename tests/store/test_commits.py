@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -222,3 +223,31 @@ def test_large_commit_is_batched_and_read_back(store: Store) -> None:
     got = manifest(store, "big")
     assert len(got) == n
     assert store.get_summary("big").root == LeafTable.from_manifest(got).root()
+
+
+@pytest.mark.parametrize("first_push", [False, True])
+def test_concurrent_commits_on_one_base_let_exactly_one_win(store: Store, first_push: bool) -> None:
+    base = None if first_push else store.commit("qa", creates(2)).version_id
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def push(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(
+                store.commit(
+                    "qa", creates(3, start=100 + 10 * i), CommitHeader(base_version_id=base)
+                )
+            )
+        except ConflictError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=push, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    winners = [o for o in outcomes if not isinstance(o, ConflictError)]
+    assert len(outcomes) == 4 and len(winners) == 1
+    assert len(store.list_versions("qa").items) == (1 if first_push else 2)
+    assert store.get_version("qa").total == (3 if first_push else 5)
