@@ -75,20 +75,58 @@ def _latest_revision(version_id: int) -> sa.ScalarSelect[Any]:
     )
 
 
+_EXAMPLE_COLUMNS = {
+    "example_id": examples.c.id,
+    "source_id": examples.c.source_id,
+    "bucket": examples.c.bucket,
+}
+
+
 def manifest_select(
-    dataset_id: int, version_id: int, columns: Sequence[sa.ColumnElement[Any]]
+    dialect: str,
+    dataset_id: int,
+    version_id: int,
+    columns: Sequence[str],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    after: str | None = None,
 ) -> sa.Select[Any]:
-    """SELECT ``columns`` of the live examples of a version, ordered by source id."""
-    return (
-        sa.select(*columns)
-        .select_from(examples.join(revisions, revisions.c.example_id == examples.c.id))
-        .where(
-            examples.c.dataset_id == dataset_id,
+    """SELECT ``columns`` (``example_id``, ``source_id``, ``bucket``, ``hash``, ``input``,
+    ``output``, ``metadata``) of the live examples of a version, ordered by source id.
+
+    ``metadata``: keep examples whose metadata holds each pair (see :func:`metadata_filter`);
+    ``after``: only source ids greater than this (keyset paging). On PostgreSQL the latest
+    revision comes from a LATERAL index probe per example, walked in source id order, so a
+    page costs its own size; SQLite uses a correlated ``max(version_id)``.
+    """
+    if dialect == "postgresql":
+        rev: Any = (
+            sa.select(revisions)
+            .where(revisions.c.example_id == examples.c.id, revisions.c.version_id <= version_id)
+            .order_by(revisions.c.version_id.desc())
+            .limit(1)
+            .lateral("rev")
+        )
+        source: Any = examples.join(rev, sa.true())
+        where = [rev.c.kind != "delete"]
+    else:
+        rev = revisions
+        source = examples.join(revisions, revisions.c.example_id == examples.c.id)
+        where = [
             revisions.c.version_id == _latest_revision(version_id),
             revisions.c.kind != "delete",
-        )
+        ]
+    cols = [(_EXAMPLE_COLUMNS[c] if c in _EXAMPLE_COLUMNS else rev.c[c]).label(c) for c in columns]
+    stmt = (
+        sa.select(*cols)
+        .select_from(source)
+        .where(examples.c.dataset_id == dataset_id, *where)
+        .where(*metadata_filter(dialect, rev.c.metadata, metadata or {}))
         .order_by(examples.c.source_id)
     )
+    if after is not None:
+        stmt = stmt.where(examples.c.source_id > after)
+    return stmt
 
 
 def manifest_rows(
@@ -103,9 +141,7 @@ def manifest_rows(
     ``buckets``: only leaves in these inclusive ``(low, high)`` ranges.
     """
     stmt = manifest_select(
-        dataset_id,
-        version_id,
-        [examples.c.id, examples.c.source_id, examples.c.bucket, revisions.c.hash],
+        conn.dialect.name, dataset_id, version_id, ["example_id", "source_id", "bucket", "hash"]
     )
     if buckets is not None:
         ranges = [examples.c.bucket.between(lo, hi) for lo, hi in buckets]
@@ -136,7 +172,9 @@ _SQLITE_TYPES: dict[type, tuple[str, ...]] = {
 }
 
 
-def metadata_filter(dialect: str, wanted: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
+def metadata_filter(
+    dialect: str, column: Any, wanted: Mapping[str, Any]
+) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses keeping revisions whose metadata has every ``key: value`` of ``wanted``.
 
     Values are JSON scalars compared by type and value (``"3"`` is not ``3``). PostgreSQL
@@ -152,7 +190,6 @@ def metadata_filter(dialect: str, wanted: Mapping[str, Any]) -> list[sa.ColumnEl
             )
     if not wanted:
         return []
-    column = revisions.c.metadata
     if dialect == "postgresql":
         doc = sa.cast(sa.literal(json.dumps(dict(wanted))), revisions.c.metadata.type)
         return [column.op("@>")(doc)]

@@ -24,7 +24,7 @@ from datasync.store.records import (
     decode_cursor,
     encode_cursor,
 )
-from datasync.store.schema import commits, datasets, examples, revisions, versions
+from datasync.store.schema import commits, datasets, revisions, versions
 from datasync.sync import (
     ChangeKind,
     CommitHeader,
@@ -44,6 +44,7 @@ __all__ = ["MAX_PAGE", "Store", "open_store"]
 
 MAX_PAGE = 1000
 DEFAULT_SUMMARY_BITS = 8
+ANALYZE_AFTER = 10_000
 
 
 def open_store(url: str) -> Store:
@@ -258,24 +259,19 @@ class Store:
     def iter_manifest(
         self, name_or_id: str | int, version_id: int | None = None, batch: int = 5000
     ) -> Iterator[ManifestEntry]:
-        """Every ``(source_id, hash)`` of a version, by source id, read in batches."""
+        """Every ``(source_id, hash)`` of a version, by source id, streamed from one query
+        (``batch`` rows at a time); the connection is held until the iterator ends."""
         with self.engine.connect() as conn:
             ds = queries.dataset_row(conn, name_or_id)
             row = queries.version_row(conn, ds, version_id)
-        if row is None:
-            return
-        after: str | None = None
-        cols = [examples.c.source_id, examples.c.bucket, revisions.c.hash]
-        while True:
-            stmt = queries.manifest_select(ds.id, row.id, cols).limit(batch)
-            if after is not None:
-                stmt = stmt.where(examples.c.source_id > after)
-            with self.engine.connect() as conn:
-                rows = conn.execute(stmt).all()
-            yield from (ManifestEntry(r.source_id, r.hash, r.bucket) for r in rows)
-            if len(rows) < batch:
+            if row is None:
                 return
-            after = rows[-1].source_id
+            stmt = queries.manifest_select(
+                self.dialect, ds.id, row.id, ["source_id", "bucket", "hash"]
+            )
+            result = conn.execution_options(yield_per=batch).execute(stmt)
+            for r in result:
+                yield ManifestEntry(r.source_id, r.hash, r.bucket)
 
     def iter_examples(
         self,
@@ -291,22 +287,17 @@ class Store:
         ``metadata``: keep examples whose metadata holds each ``key: value`` (JSON scalars).
         Raises :class:`NotFoundError`, :class:`ValidationError` (filter, limit, cursor).
         """
-        clauses = queries.metadata_filter(self.dialect, metadata or {})
-        cols = [
-            examples.c.source_id,
-            revisions.c.hash,
-            revisions.c.input,
-            revisions.c.output,
-            revisions.c.metadata,
-        ]
+        after = decode_cursor(cursor, str) if cursor is not None else None
+        columns = ["source_id", "hash", "input", "output", "metadata"]
         with self.engine.connect() as conn:
             ds = queries.dataset_row(conn, name_or_id)
             row = queries.version_row(conn, ds, version_id)
             if row is None:
+                queries.metadata_filter(self.dialect, revisions.c.metadata, metadata or {})
                 return Page(())
-            stmt = queries.manifest_select(ds.id, row.id, cols).where(*clauses).limit(_limit(limit))
-            if cursor is not None:
-                stmt = stmt.where(examples.c.source_id > decode_cursor(cursor, str))
+            stmt = queries.manifest_select(
+                self.dialect, ds.id, row.id, columns, metadata=metadata, after=after
+            ).limit(_limit(limit))
             rows = conn.execute(stmt).all()
         items = tuple(ExampleData(r.source_id, r.input, r.output, r.metadata, r.hash) for r in rows)
         return Page(items, encode_cursor(items[-1].source_id) if len(items) == limit else None)
@@ -338,7 +329,8 @@ class Store:
             self._check_base(ds, header.base_version_id)
             result = apply_operations(conn, ds, header, operations)
             self._remember(conn, ds, header, result)
-            return result
+        self._refresh_statistics(result)
+        return result
 
     def snapshot(
         self,
@@ -369,7 +361,16 @@ class Store:
             ops = _snapshot_operations(items, remote, header.mode)
             result = apply_operations(conn, ds, header, ops, hashes_verified=True)
             self._remember(conn, ds, header, result)
-            return result
+        self._refresh_statistics(result)
+        return result
+
+    def _refresh_statistics(self, result: CommitResult) -> None:
+        # PostgreSQL plans paged reads by index only with fresh statistics; autovacuum lags a
+        # bulk load by minutes, so a large commit analyzes the two big tables itself.
+        if self.dialect == "postgresql" and result.created + result.patched >= ANALYZE_AFTER:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE examples")
+                conn.exec_driver_sql("ANALYZE revisions")
 
     def _begin_commit(
         self, conn: Connection, dataset: str | int, header: CommitHeader, create: bool
