@@ -6,13 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from datasync.errors import ValidationError
 from datasync.store import DatasetInfo, VersionInfo
+from datasync.sync import child_nodes, validate_nodes
 
 __all__ = [
     "BucketRequest",
     "DatasetCreate",
     "DatasetPage",
     "DigestsOut",
+    "DigestsRequest",
     "EntriesOut",
     "EntriesRequest",
     "ErrorBody",
@@ -50,7 +53,40 @@ class SummaryOut(BaseModel):
 
 class BucketRequest(BaseModel):
     bits: int = Field(ge=0, le=16, description="level of the nodes")
-    nodes: list[int] = Field(max_length=65536, description="node numbers at that level")
+    nodes: list[int] | None = Field(
+        default=None, max_length=65536, description="node numbers at that level"
+    )
+    parent_bits: int | None = Field(
+        default=None, ge=0, le=16, description="with parents: their level (<= bits)"
+    )
+    parents: list[int] | None = Field(
+        default=None,
+        max_length=65536,
+        description="instead of nodes: every node at `bits` under these nodes at `parent_bits`,"
+        " in order",
+    )
+
+    def node_list(self) -> list[int]:
+        """The nodes asked for; raises ValidationError unless exactly one form is used."""
+        if (self.nodes is None) == (self.parents is None):
+            raise ValidationError(
+                "send either nodes or parents (with parent_bits)", code="invalid_nodes"
+            )
+        if self.nodes is not None:
+            return self.nodes
+        assert self.parents is not None
+        if self.parent_bits is None or self.parent_bits > self.bits:
+            raise ValidationError("parents need parent_bits <= bits", code="invalid_nodes")
+        validate_nodes(self.parent_bits, self.parents)
+        if len(self.parents) << (self.bits - self.parent_bits) > 65536:
+            raise ValidationError("at most 65536 nodes per request", code="invalid_nodes")
+        return [c for p in self.parents for c in child_nodes(p, self.parent_bits, self.bits)]
+
+
+class DigestsRequest(BucketRequest):
+    digest_chars: int = Field(
+        default=32, ge=8, le=32, description="return only this many leading hex chars of each"
+    )
 
 
 class EntriesRequest(BucketRequest):

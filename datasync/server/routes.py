@@ -13,10 +13,10 @@ from datasync.canonical import loads_strict
 from datasync.errors import CanonicalError, ValidationError
 from datasync.server.handlers import ERROR_RESPONSES
 from datasync.server.models import (
-    BucketRequest,
     DatasetCreate,
     DatasetPage,
     DigestsOut,
+    DigestsRequest,
     EntriesOut,
     EntriesRequest,
     ExamplePage,
@@ -149,9 +149,14 @@ def get_summary(
     version: VersionRef,
     request: Request,
     bits: Annotated[int, Query(ge=0, le=16, description="level: 2**bits buckets")] = 8,
+    digest_chars: Annotated[
+        int, Query(ge=8, le=32, description="leading hex chars of each bucket digest")
+    ] = 32,
 ) -> JSONResponse:
     summary = _store(request).get_summary(dataset, parse_version(version), bits)
-    return JSONResponse(summary.to_wire())
+    wire = summary.to_wire()
+    wire["digests"] = [d[:digest_chars] for d in summary.digests]
+    return JSONResponse(wire)
 
 
 @router.post(
@@ -161,10 +166,12 @@ def get_summary(
     response_model=DigestsOut,
 )
 def bucket_digests(
-    dataset: DatasetRef, version: VersionRef, body: BucketRequest, request: Request
+    dataset: DatasetRef, version: VersionRef, body: DigestsRequest, request: Request
 ) -> JSONResponse:
-    digests = _store(request).bucket_digests(dataset, parse_version(version), body.bits, body.nodes)
-    return JSONResponse({"bits": body.bits, "digests": [digests[n] for n in body.nodes]})
+    nodes = body.node_list()
+    digests = _store(request).bucket_digests(dataset, parse_version(version), body.bits, nodes)
+    n = body.digest_chars
+    return JSONResponse({"bits": body.bits, "digests": [digests[i][:n] for i in nodes]})
 
 
 @router.post(
@@ -176,7 +183,8 @@ def bucket_digests(
 def bucket_entries(
     dataset: DatasetRef, version: VersionRef, body: EntriesRequest, request: Request
 ) -> JSONResponse:
-    entries = _store(request).bucket_entries(dataset, parse_version(version), body.bits, body.nodes)
+    nodes = body.node_list()
+    entries = _store(request).bucket_entries(dataset, parse_version(version), body.bits, nodes)
     n = body.hash_chars
     return JSONResponse({"entries": [[e.source_id, e.hash[:n]] for e in entries]})
 

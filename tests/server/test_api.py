@@ -251,3 +251,34 @@ def test_openapi_documents_every_route(api: httpx.Client) -> None:
         if operation["operationId"] != "health":
             assert {"401", "404", "413", "422"} <= set(operation["responses"])
     assert "409" in spec["paths"]["/v1/datasets/{dataset}/commits"]["post"]["responses"]
+
+
+def test_digests_by_parents_and_shortened_digests(api: httpx.Client) -> None:
+    ops = [op(C, f"id{i}", example(i)) for i in range(300)]
+    commit(api, "qa", CommitHeader(), ops)
+    table = LeafTable.from_manifest({o["source_id"]: o["hash"] for o in ops})
+    by_parents = api.post(
+        "/v1/datasets/qa/versions/head/digests",
+        json={"bits": 6, "parent_bits": 4, "parents": [3, 1], "digest_chars": 16},
+    ).json()
+    nodes = [12, 13, 14, 15, 4, 5, 6, 7]
+    assert by_parents["digests"] == [table.node_digest(6, n)[:16] for n in nodes]
+    summary = api.get(
+        "/v1/datasets/qa/versions/head/summary", params={"bits": 2, "digest_chars": 8}
+    )
+    assert summary.json()["digests"] == [table.node_digest(2, n)[:8] for n in range(4)]
+    entries = api.post(
+        "/v1/datasets/qa/versions/head/entries", json={"bits": 2, "parent_bits": 1, "parents": [0]}
+    ).json()["entries"]
+    assert {sid for sid, _ in entries} == {
+        o["source_id"] for o in ops if node_of(bucket_of(o["source_id"]), 1) == 0
+    }
+    for bad in (
+        {"bits": 6},
+        {"bits": 6, "nodes": [1], "parents": [0], "parent_bits": 0},
+        {"bits": 2, "parents": [0], "parent_bits": 4},
+        {"bits": 6, "parents": [99], "parent_bits": 4},
+    ):
+        response = api.post("/v1/datasets/qa/versions/head/digests", json=bad)
+        assert response.status_code == 422, bad
+        assert response.json()["error"]["code"] == "invalid_nodes"
