@@ -9,7 +9,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-__all__ = ["commits", "datasets", "examples", "metadata", "revisions", "versions"]
+__all__ = [
+    "commits",
+    "datasets",
+    "examples",
+    "metadata",
+    "revisions",
+    "tag_changes",
+    "versions",
+]
 
 #: JSON text on SQLite, JSONB on PostgreSQL (GIN-indexed for metadata containment).
 JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -94,4 +102,20 @@ commits = sa.Table(
     sa.Column("idempotency_key", sa.String(200), primary_key=True),
     sa.Column("result", JSON_DOC, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
+)
+
+#: One row per tag change of a dataset, version or experiment (see migration 0002).
+tag_changes = sa.Table(
+    "tag_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("object_id", sa.Integer, nullable=False),
+    sa.Column(
+        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=True
+    ),
+    sa.Column("changed_at", TIMESTAMP, nullable=False),
+    sa.Column("changes", JSON_DOC, nullable=False),
+    sa.Index("ix_tag_changes_object", "kind", "object_id", "id"),
+    sa.Index("ix_tag_changes_dataset", "dataset_id", "id"),
 )
