@@ -45,7 +45,7 @@ from typing import Any, Final, Literal
 import blake3
 import rfc8785
 
-from datasync import _jcs_fast
+from datasync import _deep_json, _jcs_fast
 from datasync.errors import CanonicalError, UsageError
 
 __all__ = [
@@ -349,7 +349,18 @@ def _reference_loads_strict(text: str | bytes | bytearray | memoryview) -> Any:
     if text.startswith("\ufeff"):
         raise CanonicalError("byte_order_mark", "$", "JSON text starts with a byte-order mark")
     try:
-        value = _DECODER.decode(text)
+        try:
+            value = _DECODER.decode(text)
+        except RecursionError:
+            # Deeper than the stdlib's recursive decoder goes: decode iteratively, so the
+            # first error in document order is still the one reported.
+            value = _deep_json.decode(
+                text,
+                parse_int=_parse_int,
+                parse_float=_parse_float,
+                parse_constant=_NonFiniteLiteral,
+                object_pairs_hook=_pairs_hook,
+            )
     except json.JSONDecodeError as exc:
         raise CanonicalError(
             "invalid_json",
@@ -357,40 +368,4 @@ def _reference_loads_strict(text: str | bytes | bytearray | memoryview) -> Any:
             f"{exc.msg} (line {exc.lineno}, column {exc.colno})",
             details={"line": exc.lineno, "column": exc.colno},
         ) from None
-    except RecursionError:
-        raise CanonicalError(
-            "too_deep", _first_too_deep_path(text), f"nesting deeper than {MAX_DEPTH}"
-        ) from None
     return _clean(value, "$", 0)
-
-
-def _first_too_deep_path(text: str) -> str:
-    """Path of the first container nested deeper than MAX_DEPTH (only for huge nesting)."""
-    stack: list[list[Any]] = []  # [path, is_object, next index, pending key]
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            end = i + 1
-            while text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
-            if stack and stack[-1][1] and stack[-1][3] is None:
-                stack[-1][3] = json.loads(text[i : end + 1])
-            i = end + 1
-            continue
-        if ch in "[{":
-            if stack:
-                top = stack[-1]
-                path = json_path(top[0], top[3] if top[1] else top[2])
-            else:
-                path = "$"
-            if len(stack) + 1 > MAX_DEPTH:
-                return path
-            stack.append([path, ch == "{", 0, None])
-        elif ch in "]}":
-            stack.pop()
-        elif ch == "," and stack:
-            stack[-1][2] += 1
-            stack[-1][3] = None
-        i += 1
-    return "$"
