@@ -59,15 +59,32 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def bucket_digests(
-        self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
+        self,
+        name_or_id: str | int,
+        version_id: int,
+        bits: int,
+        nodes: list[int],
+        *,
+        parent_bits: int | None = None,
+        digest_chars: int = 32,
     ) -> dict[int, str]:
-        """Digests of ``nodes`` at level ``bits``."""
+        """Digests of ``nodes`` at level ``bits`` (their first ``digest_chars`` hex chars).
+
+        With ``parent_bits``, ``nodes`` are parents at that level and the answer holds every
+        child of theirs at level ``bits`` (the request does not list the children)."""
 
     @abc.abstractmethod
     def bucket_entries(
-        self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
+        self,
+        name_or_id: str | int,
+        version_id: int,
+        bits: int,
+        nodes: list[int],
+        *,
+        hash_chars: int = 64,
     ) -> list[ManifestEntry]:
-        """Every manifest entry in ``nodes`` at level ``bits``."""
+        """Every manifest entry in ``nodes`` at level ``bits``, by source id, each hash cut
+        to its first ``hash_chars`` hex chars."""
 
     @abc.abstractmethod
     def iter_manifest(self, name_or_id: str | int, version_id: int) -> Iterator[ManifestEntry]:

@@ -10,7 +10,15 @@ from typing import Any
 
 from datasync.client._backend import Backend
 from datasync.client._local import LocalManifest, LocalSource, RowMapping, local_source
-from datasync.client._remote import RemoteView, plan_against, remote_view
+from datasync.client._remote import (
+    EXACT,
+    FAST,
+    SAFE,
+    Fingerprints,
+    RemoteView,
+    plan_against,
+    remote_view,
+)
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
 from datasync.errors import ConflictError
 from datasync.store import CommitResult, DatasetInfo, VersionInfo
@@ -136,26 +144,48 @@ class DatasetsAPI:
         tags: dict[str, str],
         progress: Progress | None,
     ) -> tuple[CommitResult | None, _Planned]:
-        for attempt in (1, 2):
-            planned = self._plan(dataset, manifest, table, mode)
+        fingerprints = FAST if mode is Mode.MIRROR else SAFE
+        first: CommitResult | None = None  # set when a correction follows a verified miss
+        conflicts = 0
+        while True:
+            planned = self._plan(dataset, manifest, table, mode, fingerprints)
             if planned.plan.is_empty and planned.remote.dataset_id is not None:
-                return None, planned
+                if not _missed(planned.remote, table, mode, fingerprints):
+                    return first, planned
+                fingerprints = EXACT  # a shortened comparison hid a change: compare in full
+                continue
             header = CommitHeader(planned.remote.version_id, mode, uuid.uuid4().hex, message, tags)
             target: str | int = (
                 planned.remote.dataset_id if planned.remote.dataset_id is not None else dataset
             )
             ops = _operations(source, manifest, planned.plan, progress)
             try:
-                return self._backend.commit(target, header, ops), planned
+                result = self._backend.commit(target, header, ops)
             except ConflictError:
-                if attempt == 2:
+                conflicts += 1
+                if conflicts == 2:
                     raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                continue
+            result = result if first is None else _merged(first, result)
+            if fingerprints.exact or mode is not Mode.MIRROR or self._verified(result, table):
+                return result, planned
+            first, fingerprints = result, EXACT  # commit what the shortened plan missed
+
+    def _verified(self, result: CommitResult, table: LeafTable) -> bool:
+        """After a mirror commit the new version's full root must equal the local one."""
+        if result.version_id is None:
+            return True
+        return self._backend.get_version(result.dataset_id, result.version_id).root == table.root()
 
     def _plan(
-        self, dataset: str | int, manifest: LocalManifest, table: LeafTable, mode: Mode
+        self,
+        dataset: str | int,
+        manifest: LocalManifest,
+        table: LeafTable,
+        mode: Mode,
+        fingerprints: Fingerprints = EXACT,
     ) -> _Planned:
-        remote = remote_view(self._backend, dataset, table, len(manifest))
+        remote = remote_view(self._backend, dataset, table, len(manifest), fingerprints)
         return _Planned(remote, plan_against(manifest.hashes, remote, mode))
 
     # --- reads ----------------------------------------------------------------------------
@@ -191,7 +221,11 @@ class DatasetsAPI:
         wire0 = (self._backend.wire.sent, self._backend.wire.received)
         with local_source(examples, mapping, workers) as source:
             manifest = _hash(source, progress)
-        planned = self._plan(dataset, manifest, LeafTable.from_manifest(manifest.hashes), mode)
+        table = LeafTable.from_manifest(manifest.hashes)
+        fingerprints = FAST if mode is Mode.MIRROR else SAFE
+        planned = self._plan(dataset, manifest, table, mode, fingerprints)
+        if planned.plan.is_empty and _missed(planned.remote, table, mode, fingerprints):
+            planned = self._plan(dataset, manifest, table, mode, EXACT)
         return Diff(
             dataset,
             planned.remote.dataset_id,
@@ -246,6 +280,32 @@ class DatasetsAPI:
         return Transfer(
             wire.sent - wire0[0], wire.received - wire0[1], time.perf_counter() - started
         )
+
+
+def _missed(remote: RemoteView, table: LeafTable, mode: Mode, fingerprints: Fingerprints) -> bool:
+    """An empty mirror plan although the full roots differ: shortened digests or hashes
+    called a difference equal (see docs/protocol.md, "Shortened comparisons")."""
+    if mode is not Mode.MIRROR or fingerprints.exact or remote.root is None:
+        return False
+    return remote.root != table.root()
+
+
+def _merged(first: CommitResult, second: CommitResult) -> CommitResult:
+    """One result for a commit and the correction that followed it."""
+    created = first.created + second.created
+    patched = first.patched + second.patched
+    return CommitResult(
+        second.dataset_id,
+        second.dataset,
+        second.version_id,
+        first.base_version_id,
+        first.no_op and second.no_op,
+        created,
+        patched,
+        first.deleted + second.deleted,
+        second.total - created - patched,
+        second.total,
+    )
 
 
 def _dataset_at(info: DatasetInfo, version: VersionInfo, backend: Backend) -> Dataset:

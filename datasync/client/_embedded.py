@@ -15,7 +15,14 @@ from datasync.store import (
     VersionInfo,
     open_store,
 )
-from datasync.sync import CommitHeader, ExampleData, Operation, Summary
+from datasync.sync import (
+    CommitHeader,
+    ExampleData,
+    Operation,
+    Summary,
+    child_nodes,
+    validate_nodes,
+)
 
 __all__ = ["EmbeddedBackend"]
 
@@ -46,14 +53,34 @@ class EmbeddedBackend(Backend):
         return self.store.get_summary(name_or_id, version_id, bits)
 
     def bucket_digests(
-        self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
+        self,
+        name_or_id: str | int,
+        version_id: int,
+        bits: int,
+        nodes: list[int],
+        *,
+        parent_bits: int | None = None,
+        digest_chars: int = 32,
     ) -> dict[int, str]:
-        return self.store.bucket_digests(name_or_id, version_id, bits, nodes)
+        if parent_bits is not None:
+            validate_nodes(parent_bits, nodes)
+            nodes = [c for p in nodes for c in child_nodes(p, parent_bits, bits)]
+        digests = self.store.bucket_digests(name_or_id, version_id, bits, nodes)
+        return {node: digest[:digest_chars] for node, digest in digests.items()}
 
     def bucket_entries(
-        self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
+        self,
+        name_or_id: str | int,
+        version_id: int,
+        bits: int,
+        nodes: list[int],
+        *,
+        hash_chars: int = 64,
     ) -> list[ManifestEntry]:
-        return self.store.bucket_entries(name_or_id, version_id, bits, nodes)
+        entries = self.store.bucket_entries(name_or_id, version_id, bits, nodes)
+        if hash_chars >= 64:
+            return entries
+        return [ManifestEntry(e.source_id, e.hash[:hash_chars], e.bucket) for e in entries]
 
     def iter_manifest(self, name_or_id: str | int, version_id: int) -> Iterator[ManifestEntry]:
         return self.store.iter_manifest(name_or_id, version_id)

@@ -24,7 +24,7 @@ from datasync._version import __version__
 from datasync.client._backend import Backend, WireCounter
 from datasync.errors import DatasyncError, TransportError, error_from_wire
 from datasync.store import CommitResult, DatasetInfo, ManifestEntry, Page, VersionInfo
-from datasync.sync import CommitHeader, ExampleData, Operation, Summary
+from datasync.sync import CommitHeader, ExampleData, Operation, Summary, child_nodes
 
 __all__ = ["HttpBackend"]
 
@@ -191,25 +191,49 @@ class HttpBackend(Backend):
         )
 
     def bucket_digests(
-        self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
+        self,
+        name_or_id: str | int,
+        version_id: int,
+        bits: int,
+        nodes: list[int],
+        *,
+        parent_bits: int | None = None,
+        digest_chars: int = 32,
     ) -> dict[int, str]:
         path = f"/datasets/{_ref(name_or_id)}/versions/{version_id}/digests"
-        body = self._json("POST", path, json={"bits": bits, "nodes": nodes})
-        digests = body["digests"]  # one per requested node, in request order
-        if len(digests) != len(nodes):
+        body: dict[str, Any] = {"bits": bits}
+        if parent_bits is None:
+            body["nodes"] = nodes
+            wanted = nodes
+        else:  # the children are implied: the request does not list them
+            body["parent_bits"], body["parents"] = parent_bits, nodes
+            wanted = [c for p in nodes for c in child_nodes(p, parent_bits, bits)]
+        if digest_chars < 32:
+            body["digest_chars"] = digest_chars
+        digests = self._json("POST", path, json=body)["digests"]  # in node order
+        if len(digests) != len(wanted):
             raise TransportError(
-                f"{self.location} sent {len(digests)} digests for {len(nodes)} nodes",
+                f"{self.location} sent {len(digests)} digests for {len(wanted)} nodes",
                 code="bad_response",
             )
-        return dict(zip(nodes, digests, strict=True))
+        return dict(zip(wanted, digests, strict=True))
 
     def bucket_entries(
-        self, name_or_id: str | int, version_id: int, bits: int, nodes: list[int]
+        self,
+        name_or_id: str | int,
+        version_id: int,
+        bits: int,
+        nodes: list[int],
+        *,
+        hash_chars: int = 64,
     ) -> list[ManifestEntry]:
         path = f"/datasets/{_ref(name_or_id)}/versions/{version_id}/entries"
-        body = self._json("POST", path, json={"bits": bits, "nodes": nodes})
+        body: dict[str, Any] = {"bits": bits, "nodes": nodes}
+        if hash_chars < 64:
+            body["hash_chars"] = hash_chars
+        entries = self._json("POST", path, json=body)["entries"]
         # The bucket is not sent; the client recomputes it when it needs it.
-        return [ManifestEntry(sid, h, -1) for sid, h in body["entries"]]
+        return [ManifestEntry(sid, h, -1) for sid, h in entries]
 
     def iter_manifest(self, name_or_id: str | int, version_id: int) -> Iterator[ManifestEntry]:
         path = f"/datasets/{_ref(name_or_id)}/versions/{version_id}/manifest"

@@ -1,38 +1,108 @@
 """The remote side of a push: learn just enough of the server's manifest to plan.
 
 The client compares its own leaf table with the server's manifest summary top-down: the root
-first (equal: nothing to do), then the children of differing nodes, two levels at a time,
-until fetching the entries of the differing nodes is cheaper than descending further. Where
-most of the manifest differs it takes the whole manifest in one stream instead. The choice is
-a small byte-cost model (:func:`_next_step`), so a no-op push moves a few hundred bytes and a
-1% change moves about a kilobyte per changed id, whatever the size of the dataset.
+first (equal: nothing to do), then the children of differing nodes, some levels down at a time
+(asked for by parent, so the request does not list them), until fetching the entries of the
+differing nodes is cheaper than descending further. Where most of the manifest differs it
+takes the whole manifest in one stream instead. Each step is the first step of the cheapest
+path under a small byte-cost model (:func:`next_step`), so a no-op push moves a few hundred
+bytes and a change moves tens of bytes per changed id, whatever the size of the dataset.
+
+Digests and hashes are compared shortened (:class:`Fingerprints`): the server sends only their
+first characters, and the client cuts its own to the same length. A shortened comparison can
+call two different values equal; docs/protocol.md ("Shortened comparisons") says why that is
+safe: in ``mirror`` mode the client checks the full root after committing (:data:`FAST`), in
+``append`` mode the lengths make it a 2^-64 event (:data:`SAFE`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from datasync.client._backend import Backend
 from datasync.errors import NotFoundError
-from datasync.sync import LEAF_BITS, LeafTable, Mode, Plan, bucket_of, child_nodes, node_of
+from datasync.sync import (
+    LEAF_BITS,
+    Change,
+    LeafTable,
+    Mode,
+    Plan,
+    bucket_of,
+    child_nodes,
+    node_of,
+)
 from datasync.sync import plan_changes as _plan_changes
 
-__all__ = ["RemoteView", "plan_against", "remote_view"]
+__all__ = [
+    "EXACT",
+    "FAST",
+    "SAFE",
+    "Fingerprints",
+    "RemoteView",
+    "Step",
+    "next_step",
+    "plan_against",
+    "remote_view",
+]
 
-#: Rough wire bytes of one manifest entry and of one node digest, for the cost model.
-ENTRY_BYTES = 110
-DIGEST_BYTES = 42
-STEP = 2
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """How many leading hex chars of node digests (<= 32) and content hashes (<= 64) the
+    server sends and the client compares while planning."""
+
+    digest_chars: int
+    hash_chars: int
+
+    @property
+    def exact(self) -> bool:
+        return self.digest_chars >= 32 and self.hash_chars >= 64
+
+
+#: 32-bit digests and hashes: used in ``mirror`` mode, where the commit is checked against the
+#: full root afterwards (a miss is found and corrected, see docs/protocol.md).
+FAST = Fingerprints(8, 8)
+#: 64-bit digests and hashes: ``append`` mode (no root to check); a miss needs a 2^-64 event.
+SAFE = Fingerprints(16, 16)
+#: Full length: after a shortened comparison was caught hiding a change.
+EXACT = Fingerprints(32, 64)
+
+#: Wire-cost model (gzip'd bytes, measured on 100k-example manifests; see docs/protocol.md).
+REQUEST_NODE_BYTES = 6.0  # one node number in a request body (requests are not compressed)
+ID_BYTES = 6.0  # one source id in an entries response (sorted: shared prefixes compress)
+FULL_ENTRY_BYTES = 42.0  # one [source_id, 64-hex hash] line of the manifest stream
+
+
+def digest_bytes(chars: int) -> float:
+    """Bytes of one digest of ``chars`` hex chars in a gzip'd JSON list."""
+    return chars / 2 + 1.5
+
+
+def entry_bytes(chars: int) -> float:
+    """Bytes of one ``[source_id, hash]`` entry with ``chars`` hash chars, gzip'd."""
+    return ID_BYTES + chars / 2 + 1.0
+
+
+class Step(NamedTuple):
+    """What to ask next: ``descend`` to level ``bits``, the ``entries`` of the differing
+    nodes, or the ``full`` manifest."""
+
+    kind: Literal["descend", "entries", "full"]
+    bits: int = 0
 
 
 @dataclass(frozen=True)
 class RemoteView:
     """What the client learned of the remote head.
 
-    ``entries`` holds every remote ``(source_id, hash)`` inside the region that differs;
-    ``region`` is ``None`` when that region is the whole manifest, else ``(bits, nodes)``:
-    outside those nodes the remote equals the local manifest.
+    ``entries`` holds every remote ``(source_id, hash)`` inside the region that differs,
+    hashes cut to ``hash_chars``; ``region`` is ``None`` when that region is the whole
+    manifest, else ``(bits, nodes)``: outside those nodes the remote equals the local
+    manifest (as far as ``digest_chars``-long digests tell). ``root`` is the remote head's
+    full root digest (``None``: no version yet).
     """
 
     dataset_id: int | None
@@ -40,6 +110,8 @@ class RemoteView:
     count: int
     entries: dict[str, str]
     region: tuple[int, frozenset[int]] | None
+    root: str | None = None
+    hash_chars: int = 64
 
     def covers(self, source_id: str) -> bool:
         if self.region is None:
@@ -49,9 +121,14 @@ class RemoteView:
 
 
 def remote_view(
-    backend: Backend, dataset: str | int, local: LeafTable, local_count: int
+    backend: Backend,
+    dataset: str | int,
+    local: LeafTable,
+    local_count: int,
+    fingerprints: Fingerprints = EXACT,
 ) -> RemoteView:
-    """Fetch the differing part of ``dataset``'s head manifest (empty if it does not exist).
+    """Fetch the differing part of ``dataset``'s head manifest (empty if it does not exist),
+    comparing digests and hashes at the lengths of ``fingerprints``.
 
     Raises what the backend raises (:class:`TransportError`, :class:`AuthError`, ...).
     """
@@ -60,28 +137,39 @@ def remote_view(
     except NotFoundError:
         return RemoteView(None, None, 0, {}, None)
     top = backend.get_summary(info.id, None, 0)
-    version, count = top.version_id, top.count
+    version, count, root = top.version_id, top.count, top.root
     if version is None or count == 0:
-        return RemoteView(info.id, version, count, {}, None)
-    if top.root == local.root():
-        return RemoteView(info.id, version, count, {}, (0, frozenset()))
+        return RemoteView(info.id, version, count, {}, None, root)
+    if root == local.root():
+        return RemoteView(info.id, version, count, {}, (0, frozenset()), root)
+    chars = fingerprints.digest_chars
     bits, differing = 0, [0]
-    estimate = max(1.0, abs(local_count - count))
+    changes = max(1.0, abs(local_count - count))
     while True:
-        step = _next_step(bits, len(differing), count, estimate)
-        if step == "full":
+        step = next_step(bits, len(differing), count, changes, fingerprints)
+        if step.kind == "full":
             entries = {e.source_id: e.hash for e in backend.iter_manifest(info.id, version)}
-            return RemoteView(info.id, version, count, entries, None)
-        if step == "entries":
-            got = backend.bucket_entries(info.id, version, bits, differing)
-            region = (bits, frozenset(differing))
-            return RemoteView(info.id, version, count, {e.source_id: e.hash for e in got}, region)
-        child_bits = bits + STEP
-        children = [c for n in differing for c in child_nodes(n, bits, child_bits)]
-        remote = backend.bucket_digests(info.id, version, child_bits, children)
-        differing = [c for c in children if remote.get(c) != local.node_digest(child_bits, c)]
-        estimate = _estimate_changes(len(differing), 1 << child_bits, estimate)
-        bits = child_bits
+            return RemoteView(info.id, version, count, entries, None, root)
+        if step.kind == "entries":
+            got = backend.bucket_entries(
+                info.id, version, bits, differing, hash_chars=fingerprints.hash_chars
+            )
+            return RemoteView(
+                info.id,
+                version,
+                count,
+                {e.source_id: e.hash for e in got},
+                (bits, frozenset(differing)),
+                root,
+                fingerprints.hash_chars,
+            )
+        remote = backend.bucket_digests(
+            info.id, version, step.bits, differing, parent_bits=bits, digest_chars=chars
+        )
+        children = [c for n in differing for c in child_nodes(n, bits, step.bits)]
+        differing = [c for c in children if remote[c] != local.node_digest(step.bits, c)[:chars]]
+        changes = _estimate_changes(len(differing), 1 << step.bits, changes)
+        bits = step.bits
 
 
 def _estimate_changes(differing: int, level_nodes: int, before: float) -> float:
@@ -89,41 +177,71 @@ def _estimate_changes(differing: int, level_nodes: int, before: float) -> float:
     uniformly by the bucket hash: ``D`` changes leave ``L(1 - e^(-D/L))`` of ``L`` nodes
     differing). Every node of the level differing means at least about ``L ln L``."""
     if differing >= level_nodes:
-        return max(before, level_nodes * math.log(level_nodes))
+        return max(before, level_nodes * math.log(level_nodes)) if level_nodes > 1 else before
     return max(1.0, -level_nodes * math.log1p(-differing / level_nodes))
 
 
-def _next_step(bits: int, differing: int, count: int, changes: float) -> str:
-    """``"descend"``, ``"entries"`` or ``"full"``: whichever should move the fewest bytes."""
-    per_node = count / (1 << bits)
-    if changes > count / 3:  # most of the manifest differs: one stream beats any descent
-        return "full"
-    full = count * ENTRY_BYTES
-    entries = differing * per_node * ENTRY_BYTES
-    if bits + STEP > LEAF_BITS or per_node <= 1:
-        return "entries" if entries < 0.7 * full else "full"
-    child_level = 1 << (bits + STEP)
-    children_differing = min(
-        differing * (1 << STEP), child_level * -math.expm1(-changes / child_level)
-    )
-    descend = (
-        differing * (1 << STEP) * DIGEST_BYTES
-        + children_differing * (per_node / (1 << STEP)) * ENTRY_BYTES
-    )
-    best = min(entries, full)
-    if descend < best:
-        return "descend"
-    return "entries" if entries < 0.7 * full else "full"
+def _expected_differing(level_nodes: int, changes: float) -> float:
+    return level_nodes * -math.expm1(-changes / level_nodes)
+
+
+def next_step(
+    bits: int, differing: int, count: int, changes: float, fingerprints: Fingerprints
+) -> Step:
+    """The first step of the path that should move the fewest bytes from here.
+
+    At level ``bits`` with ``differing`` nodes known to differ, a manifest of ``count``
+    entries and about ``changes`` differing ids, compare: the entries of those nodes now, the
+    whole manifest, or descending to any deeper level (digests of every child of the
+    differing nodes) and continuing from there at the expected number of differing nodes.
+    """
+    digest = digest_bytes(fingerprints.digest_chars)
+    entry = entry_bytes(fingerprints.hash_chars)
+
+    def entries_cost(level: int, nodes: float) -> float:
+        per_node = count / (1 << level)
+        return nodes * (REQUEST_NODE_BYTES + (per_node + 1) * entry)
+
+    @functools.cache
+    def best_from(level: int) -> float:  # at ``level`` with the expected differing nodes
+        nodes = _expected_differing(1 << level, changes)
+        costs = [entries_cost(level, nodes)]
+        for deeper in range(level + 1, LEAF_BITS + 1):
+            costs.append(descend_cost(level, nodes, deeper) + best_from(deeper))
+        return min(costs)
+
+    def descend_cost(level: int, nodes: float, deeper: int) -> float:
+        return nodes * REQUEST_NODE_BYTES + nodes * (1 << (deeper - level)) * digest
+
+    options: list[tuple[float, Step]] = [
+        (count * FULL_ENTRY_BYTES, Step("full")),
+        (entries_cost(bits, differing), Step("entries", bits)),
+    ]
+    for deeper in range(bits + 1, LEAF_BITS + 1):
+        cost = descend_cost(bits, differing, deeper) + best_from(deeper)
+        options.append((cost, Step("descend", deeper)))
+    return min(options, key=lambda option: option[0])[1]
 
 
 def plan_against(local: dict[str, str], remote: RemoteView, mode: Mode) -> Plan:
     """The plan that makes the remote head match ``local`` under ``mode``.
 
     Outside the differing region both sides are equal, so only the ids inside it are
-    compared; the rest count as unchanged.
+    compared (local hashes cut to the remote's ``hash_chars``); the rest count as unchanged.
+    The plan's hashes are the full local ones.
     """
-    if remote.region is None:
-        return _plan_changes(local, remote.entries, mode)
-    inside = {sid: h for sid, h in local.items() if remote.covers(sid)}
-    plan = _plan_changes(inside, remote.entries, mode)
-    return Plan(plan.changes, plan.unchanged + len(local) - len(inside))
+    inside = (
+        local
+        if remote.region is None
+        else {sid: h for sid, h in local.items() if remote.covers(sid)}
+    )
+    chars = remote.hash_chars
+    cut = inside if chars >= 64 else {sid: h[:chars] for sid, h in inside.items()}
+    plan = _plan_changes(cut, remote.entries, mode)
+    changes = plan.changes
+    if chars < 64:
+        changes = tuple(
+            Change(c.kind, c.source_id, None if c.hash is None else inside[c.source_id])
+            for c in changes
+        )
+    return Plan(changes, plan.unchanged + len(local) - len(inside))
