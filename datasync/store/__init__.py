@@ -13,19 +13,24 @@ from datasync.store.records import (
     VersionInfo,
 )
 from datasync.store.store import DEFAULT_SUMMARY_BITS, MAX_PAGE, Store, open_store
+from datasync.store.tags import KINDS as TAGGABLE_KINDS
+from datasync.store.tags import TagChange, tag_filter
 
 __all__ = [
     "DEFAULT_SUMMARY_BITS",
     "MAX_PAGE",
+    "TAGGABLE_KINDS",
     "CommitResult",
     "DatasetInfo",
     "ManifestEntry",
     "Page",
     "Store",
+    "TagChange",
     "VersionInfo",
     "default_store_url",
     "make_engine",
     "normalize_url",
     "open_store",
+    "tag_filter",
     "upgrade",
 ]

@@ -25,6 +25,8 @@ from datasync.store.records import (
     encode_cursor,
 )
 from datasync.store.schema import commits, datasets, revisions, versions
+from datasync.store.tagging import TaggingMixin
+from datasync.store.tags import tag_filter
 from datasync.sync import (
     ChangeKind,
     CommitHeader,
@@ -35,6 +37,7 @@ from datasync.sync import (
     Summary,
     classify,
     deletions,
+    parse_tag_filter,
     validate_dataset_name,
     validate_nodes,
     validate_tags,
@@ -94,7 +97,7 @@ def _limit(limit: int) -> int:
     return limit
 
 
-class Store:
+class Store(TaggingMixin):
     """Datasets, their immutable versions and every example revision, in one database.
 
     Thread-safe: each call takes a connection from the engine's pool. Writes (commit,
@@ -155,9 +158,18 @@ class Store:
         with self.engine.connect() as conn:
             return _dataset_info(queries.dataset_row(conn, name_or_id))
 
-    def list_datasets(self, limit: int = 100, cursor: str | None = None) -> Page[DatasetInfo]:
-        """Datasets by id, ``limit`` (1..1000) per page."""
+    def list_datasets(
+        self,
+        limit: int = 100,
+        cursor: str | None = None,
+        *,
+        tags: Mapping[str, str | None] | None = None,
+    ) -> Page[DatasetInfo]:
+        """Datasets by id, ``limit`` (1..1000) per page; ``tags``: only datasets having every
+        ``key: value`` (``None``: the key, any value). Raises :class:`TagError` (bad key)."""
+        wanted = parse_tag_filter(tags or {})
         stmt = sa.select(datasets).order_by(datasets.c.id).limit(_limit(limit))
+        stmt = stmt.where(*tag_filter(self.dialect, datasets.c.tags, wanted))
         if cursor is not None:
             stmt = stmt.where(datasets.c.id > decode_cursor(cursor, int))
         with self.engine.connect() as conn:
@@ -174,14 +186,22 @@ class Store:
     # --- versions and manifests -----------------------------------------------------------
 
     def list_versions(
-        self, name_or_id: str | int, limit: int = 100, cursor: str | None = None
+        self,
+        name_or_id: str | int,
+        limit: int = 100,
+        cursor: str | None = None,
+        *,
+        tags: Mapping[str, str | None] | None = None,
     ) -> Page[VersionInfo]:
-        """The dataset's versions, newest first; raises :class:`NotFoundError`."""
+        """The dataset's versions, newest first; ``tags`` filters as in :meth:`list_datasets`.
+        Raises :class:`NotFoundError`, :class:`TagError`."""
+        wanted = parse_tag_filter(tags or {})
         with self.engine.connect() as conn:
             ds = queries.dataset_row(conn, name_or_id)
             stmt = (
                 sa.select(versions)
                 .where(versions.c.dataset_id == ds.id)
+                .where(*tag_filter(self.dialect, versions.c.tags, wanted))
                 .order_by(versions.c.id.desc())
                 .limit(_limit(limit))
             )

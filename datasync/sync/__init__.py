@@ -25,7 +25,13 @@ from datasync.sync.plan import (
     parse_mode,
     plan_changes,
 )
-from datasync.sync.tags import validate_dataset_name, validate_tags
+from datasync.sync.tags import (
+    MAX_TAGS,
+    parse_tag_filter,
+    validate_dataset_name,
+    validate_tag_keys,
+    validate_tags,
+)
 from datasync.sync.wire import (
     CommitHeader,
     ExampleData,
@@ -38,6 +44,7 @@ from datasync.sync.wire import (
 
 __all__ = [
     "LEAF_BITS",
+    "MAX_TAGS",
     "Change",
     "ChangeKind",
     "CommitHeader",
@@ -59,9 +66,11 @@ __all__ = [
     "parse_header",
     "parse_mode",
     "parse_operation",
+    "parse_tag_filter",
     "plan_changes",
     "validate_dataset_name",
     "validate_nodes",
     "validate_source_id",
+    "validate_tag_keys",
     "validate_tags",
 ]

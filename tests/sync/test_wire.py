@@ -95,20 +95,17 @@ def test_bad_headers_are_refused(obj: Any) -> None:
 
 
 def test_tags_within_limits_are_accepted() -> None:
-    assert validate_tags({"team/owner": "ml", "k.v:x-y_z": ""}) == {
-        "team/owner": "ml",
-        "k.v:x-y_z": "",
-    }
+    assert validate_tags({"team": "ml", "k.v-y_z9": ""}) == {"team": "ml", "k.v-y_z9": ""}
 
 
 @pytest.mark.parametrize(
     ("tags", "code"),
     [
-        ({f"k{i}": "v" for i in range(65)}, "too_many_tags"),
+        ({f"k{i}": "v" for i in range(21)}, "too_many_tags"),
         ({"bad key": "v"}, "invalid_tag"),
         ({"k": 1}, "invalid_tag"),
-        ({"k": "v" * 513}, "invalid_tag"),
-        ({"datasync:x": "v"}, "reserved_tag"),
+        ({"k": "v" * 257}, "invalid_tag"),
+        ({"datasync.x": "v"}, "reserved_tag"),
         (["k"], "invalid_tag"),
     ],
 )

@@ -1,0 +1,96 @@
+"""The tag methods of :class:`~datasync.store.Store` (a mixin; the SQL is in ``store.tags``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from datasync.errors import NotFoundError, UsageError
+from datasync.store import queries
+from datasync.store.records import Page, decode_cursor, encode_cursor
+from datasync.store.tags import TagChange, change_tags, tag_history, taggable_row
+
+__all__ = ["TaggingMixin"]
+
+MAX_HISTORY_PAGE = 1000
+
+
+class TaggingMixin:
+    """Read, change and list the history of the tags of datasets, versions and experiments.
+
+    An object is named by ``kind`` (``"dataset"``, ``"version"``, ``"experiment"``) and
+    ``ref``: a dataset's name or id; a version's or experiment's id. ``dataset`` (name or id)
+    additionally checks that a version or experiment belongs to that dataset.
+    """
+
+    engine: Engine
+
+    def _write(self) -> Any:  # pragma: no cover - Store defines it
+        raise NotImplementedError
+
+    def get_tags(
+        self, kind: str, ref: str | int, *, dataset: str | int | None = None
+    ) -> dict[str, str]:
+        """The object's tags. Raises :class:`NotFoundError`, :class:`UsageError` (kind)."""
+        with self.engine.connect() as conn:
+            object_id = _resolve(conn, kind, ref, dataset)
+            return dict(taggable_row(conn, kind, object_id).tags or {})
+
+    def update_tags(
+        self,
+        kind: str,
+        ref: str | int,
+        *,
+        add: Mapping[str, str] | None = None,
+        remove: Iterable[str] | None = None,
+        replace: Mapping[str, str] | None = None,
+        dataset: str | int | None = None,
+    ) -> dict[str, str]:
+        """Add/update keys (``add``), drop keys (``remove``), or set the whole map
+        (``replace``, idempotent), in one transaction that also records the change; returns
+        the tags after it. Raises :class:`~datasync.errors.TagError` naming the tag (limits,
+        reserved prefix, more than 20 after the change), :class:`UsageError`,
+        :class:`NotFoundError`."""
+        with self._write() as conn:
+            object_id = _resolve(conn, kind, ref, dataset)
+            return change_tags(conn, kind, object_id, add=add, remove=remove, replace=replace)
+
+    def tag_history(
+        self,
+        dataset: str | int,
+        *,
+        kind: str | None = None,
+        object_id: int | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[TagChange]:
+        """Tag changes of a dataset, its versions and its experiments, newest first (paged);
+        ``kind``/``object_id`` narrow it to one kind or object. Raises :class:`NotFoundError`."""
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise UsageError(f"limit must be 1..{MAX_HISTORY_PAGE}", code="invalid_limit")
+        before = decode_cursor(cursor, int) if cursor is not None else None
+        with self.engine.connect() as conn:
+            ds = queries.dataset_row(conn, dataset)
+            items = tag_history(
+                conn, dataset_id=ds.id, kind=kind, object_id=object_id, limit=limit, before=before
+            )
+        return Page(tuple(items), encode_cursor(items[-1].id) if len(items) == limit else None)
+
+
+def _resolve(conn: Connection, kind: str, ref: str | int, dataset: str | int | None) -> int:
+    """The id of the object ``ref`` of ``kind``, checked against ``dataset`` when given."""
+    if kind == "dataset":
+        return int(queries.dataset_row(conn, ref).id)
+    if isinstance(ref, str) and not ref.isdigit():
+        raise UsageError(f"a {kind} is named by its id, not {ref!r}", code="bad_ref")
+    object_id = int(ref)
+    if dataset is not None:
+        ds = queries.dataset_row(conn, dataset)
+        row = taggable_row(conn, kind, object_id)
+        if row.dataset_id != ds.id:
+            raise NotFoundError(
+                f"dataset {ds.name!r} has no {kind} {object_id}", code=f"{kind}_not_found"
+            )
+    return object_id
