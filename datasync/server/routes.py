@@ -23,6 +23,7 @@ from datasync.server.models import (
     SummaryOut,
     VersionPage,
 )
+from datasync.server.tag_query import tag_query
 from datasync.store import DatasetInfo, Store, VersionInfo
 
 __all__ = ["router"]
@@ -82,11 +83,11 @@ def create_dataset(body: DatasetCreate, request: Request) -> JSONResponse:
 @router.get(
     "/datasets",
     operation_id="listDatasets",
-    summary="List datasets (paged by id)",
+    summary="List datasets (paged by id); filter with tag.KEY=VALUE, has_tag=KEY",
     response_model=DatasetPage,
 )
 def list_datasets(request: Request, limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
-    page = _store(request).list_datasets(limit, cursor)
+    page = _store(request).list_datasets(limit, cursor, tags=tag_query(request))
     return JSONResponse(
         {"items": [d.to_wire() for d in page.items], "next_cursor": page.next_cursor}
     )
@@ -116,13 +117,13 @@ def delete_dataset(dataset: DatasetRef, request: Request) -> Response:
 @router.get(
     "/datasets/{dataset}/versions",
     operation_id="listVersions",
-    summary="List versions, newest first (history)",
+    summary="List versions, newest first; filter with tag.KEY=VALUE, has_tag=KEY",
     response_model=VersionPage,
 )
 def list_versions(
     dataset: DatasetRef, request: Request, limit: Limit = 100, cursor: Cursor = None
 ) -> JSONResponse:
-    page = _store(request).list_versions(dataset, limit, cursor)
+    page = _store(request).list_versions(dataset, limit, cursor, tags=tag_query(request))
     return JSONResponse(
         {"items": [v.to_wire() for v in page.items], "next_cursor": page.next_cursor}
     )

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from datasync.errors import NotFoundError, UsageError
 from datasync.store import queries
 from datasync.store.records import Page, decode_cursor, encode_cursor
-from datasync.store.tags import TagChange, change_tags, tag_history, taggable_row
+from datasync.store.tags import KINDS, TagChange, change_tags, tag_history, taggable_row
 
 __all__ = ["TaggingMixin"]
 
@@ -70,6 +70,8 @@ class TaggingMixin:
         ``kind``/``object_id`` narrow it to one kind or object. Raises :class:`NotFoundError`."""
         if not 1 <= limit <= MAX_HISTORY_PAGE:
             raise UsageError(f"limit must be 1..{MAX_HISTORY_PAGE}", code="invalid_limit")
+        if kind is not None and kind not in KINDS:
+            raise UsageError(f"kind must be one of {', '.join(KINDS)}", code="unknown_kind")
         before = decode_cursor(cursor, int) if cursor is not None else None
         with self.engine.connect() as conn:
             ds = queries.dataset_row(conn, dataset)
