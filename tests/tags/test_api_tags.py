@@ -88,8 +88,8 @@ def test_list_routes_filter_by_tag_and_has_tag(api: httpx.Client) -> None:
     ]:
         api.post("/v1/datasets", json={"name": name, "tags": tags})
 
-    def names(params: list[tuple[str, str]]) -> list[str]:
-        answer = api.get("/v1/datasets", params=httpx.QueryParams(params))
+    def names(params: list[tuple[str, str | int | float | bool | None]]) -> list[str]:
+        answer = api.get("/v1/datasets", params=params)
         assert answer.status_code == 200, answer.text
         return [d["name"] for d in answer.json()["items"]]
 
