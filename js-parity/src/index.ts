@@ -21,3 +21,4 @@ export { CanonicalError, UnknownSchemeError, type CanonicalErrorCode } from "./e
 export { parseStrict } from "./parse.js";
 export { jsonPath } from "./path.js";
 export { MAX_DEPTH, type JsonObject, type JsonValue } from "./value.js";
+export * from "./client/index.js";

@@ -1,0 +1,358 @@
+/**
+ * `client.datasets`: upsert (hash and plan on the client, send only the changes), read, list.
+ * The same workflow as Python's `client.datasets` (datasync/client/_datasets.py).
+ */
+
+import { randomUUID } from "node:crypto";
+
+import { ConflictError, TransportError, UsageError, ValidationError } from "./errors.js";
+import { type Http, ndjsonGzip, ref } from "./http.js";
+import { LeafTable } from "./manifest.js";
+import { type Mode, type Plan, parseMode } from "./plan.js";
+import type { Dataset, DatasetInfo, Page, StoredExample, VersionInfo } from "./records.js";
+import { camel } from "./records.js";
+import {
+  EXACT,
+  FAST,
+  type Fingerprints,
+  type ManifestSource,
+  type RemoteView,
+  SAFE,
+  isExact,
+  planAgainst,
+  remoteView,
+} from "./remote.js";
+import { type LocalExample, type RowMapping, hashRows } from "./rows.js";
+
+/** A dataset by name (created by its first upsert) or by numeric id. */
+export type DatasetRef = { datasetName: string } | { datasetId: number };
+
+export interface UpsertOptions extends RowMapping {
+  dataset: DatasetRef;
+  /** Rows: plain objects, mapped as {@link RowMapping} says. */
+  examples: Iterable<unknown> | AsyncIterable<unknown>;
+  mode?: Mode;
+  message?: string;
+  tags?: Record<string, string>;
+}
+
+export interface ExamplesOptions {
+  /** Default: the head. */
+  versionId?: number;
+  /** Metadata containment: `{split: "test"}` keeps examples whose metadata has that. */
+  where?: Record<string, unknown>;
+  /** Page size, 1..1000 (default 100). */
+  limit?: number;
+  cursor?: string | null;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
+
+function refOf(dataset: DatasetRef | string | number): string | number {
+  if (typeof dataset === "string" || typeof dataset === "number") return dataset;
+  if ("datasetId" in dataset) {
+    if (!Number.isSafeInteger(dataset.datasetId)) {
+      throw new UsageError(`datasetId must be an integer, not ${String(dataset.datasetId)}`, { code: "bad_option" });
+    }
+    return dataset.datasetId;
+  }
+  if ("datasetName" in dataset) {
+    if (typeof dataset.datasetName !== "string" || !NAME.test(dataset.datasetName)) {
+      throw new ValidationError(
+        `invalid dataset name ${JSON.stringify(dataset.datasetName)}: a letter, then letters, digits, '.', '_' or '-' (at most 128)`,
+        { code: "invalid_name" },
+      );
+    }
+    return dataset.datasetName;
+  }
+  throw new UsageError("dataset must be { datasetName } or { datasetId }", { code: "bad_option" });
+}
+
+function checkTags(tags: unknown): Record<string, string> {
+  if (tags === undefined) return {};
+  if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
+    throw new UsageError("tags must be an object of string values", { code: "bad_option" });
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== "string") {
+      throw new UsageError(`tag ${JSON.stringify(key)} must have a string value`, { code: "bad_option" });
+    }
+  }
+  return { ...(tags as Record<string, string>) };
+}
+
+/** `tag.KEY=VALUE` for each `{KEY: VALUE}`, `has_tag=KEY` for each `{KEY: null}` (docs/protocol.md §6). */
+function tagQuery(tags: Record<string, string | null> | undefined): [string, string][] {
+  return Object.entries(tags ?? {}).map(([key, value]) => (value === null ? ["has_tag", key] : [`tag.${key}`, value]));
+}
+
+function version(versionId: number | null | undefined): string {
+  return versionId === undefined || versionId === null ? "head" : String(versionId);
+}
+
+/** Datasets on one server; reached as `client.datasets`. */
+export class DatasetsAPI implements ManifestSource {
+  constructor(private readonly http: Http) {}
+
+  /**
+   * Make the dataset hold `examples` (`mirror`, the default) or add/update them (`append`).
+   *
+   * Every row is mapped and hashed locally (content hash v1), the plan is made against the
+   * head's manifest summary (only differing buckets' entries are fetched), and only
+   * CREATE/PATCH/DELETE travel, in one gzip NDJSON commit. A concurrent push
+   * ({@link ConflictError}) makes it plan once more. Nothing changed: no new version,
+   * `noOp: true`. Throws {@link SourceError} (a bad row; nothing sent),
+   * {@link UsageError}/{@link ValidationError}/{@link TagError}, {@link ConflictError} (twice
+   * in a row), {@link AuthError}, {@link NotFoundError} (an unknown `datasetId`),
+   * {@link TransportError}.
+   */
+  async upsertDataset(options: UpsertOptions): Promise<Dataset> {
+    const target = refOf(options.dataset);
+    const mode = parseMode(options.mode ?? "mirror");
+    const tags = checkTags(options.tags);
+    const mapping: RowMapping = {};
+    for (const key of ["sourceIdKey", "sourceIdFn", "inputKeys", "outputKeys", "metadataKeys"] as const) {
+      if (options[key] !== undefined) (mapping as Record<string, unknown>)[key] = options[key];
+    }
+    const local = await hashRows(options.examples, mapping);
+    const hashes = new Map([...local].map(([id, ex]) => [id, ex.hash]));
+    const table = LeafTable.fromManifest(hashes);
+    // As Python: shortened fingerprints, and in mirror mode the full root checked after the
+    // commit; a miss is planned again at full length and committed as a correction.
+    let fingerprints = mode === "mirror" ? FAST : SAFE;
+    let first: Dataset | null = null;
+    let conflicts = 0;
+    for (;;) {
+      const remote = await remoteView(this, target, table, hashes.size, fingerprints);
+      const plan = planAgainst(hashes, remote, mode);
+      if (plan.changes.length === 0 && remote.datasetId !== null) {
+        if (!missed(remote, table, mode, fingerprints)) return first ?? (await this.noOp(remote, plan));
+        fingerprints = EXACT;
+        continue;
+      }
+      let result: Dataset;
+      try {
+        result = await this.commit(remote.datasetId ?? target, remote.versionId, mode, options.message, tags, plan, local);
+      } catch (err) {
+        if (!(err instanceof ConflictError) || ++conflicts === 2) throw err;
+        continue;
+      }
+      result = first === null ? result : merged(first, result);
+      if (isExact(fingerprints) || mode !== "mirror" || (await this.verified(result, table))) return result;
+      [first, fingerprints] = [result, EXACT];
+    }
+  }
+
+  /** After a mirror commit the new version's full root must equal the local one. */
+  private async verified(result: Dataset, table: LeafTable): Promise<boolean> {
+    if (result.versionId === null) return true;
+    return (await this.getVersion({ datasetId: result.datasetId }, result.versionId)).root === table.root();
+  }
+
+  private async noOp(remote: RemoteView, plan: Plan): Promise<Dataset> {
+    const info = await this.getInfo(remote.datasetId as number);
+    return {
+      datasetId: info.id,
+      datasetName: info.name,
+      versionId: remote.versionId,
+      baseVersionId: remote.versionId,
+      noOp: true,
+      summary: { created: 0, patched: 0, deleted: 0, unchanged: plan.unchanged },
+      total: remote.count,
+    };
+  }
+
+  private async commit(
+    target: string | number,
+    base: number | null,
+    mode: Mode,
+    message: string | undefined,
+    tags: Record<string, string>,
+    plan: Plan,
+    local: Map<string, LocalExample>,
+  ): Promise<Dataset> {
+    const header = { base_version_id: base, mode, idempotency_key: randomUUID(), message: message ?? null, tags };
+    const lines: unknown[] = [header];
+    for (const change of plan.changes) {
+      if (change.kind === "delete") continue;
+      const ex = local.get(change.sourceId) as LocalExample;
+      lines.push({ op: change.kind, source_id: ex.sourceId, hash: ex.hash, input: ex.input, output: ex.output, metadata: ex.metadata });
+    }
+    for (const change of plan.changes) {
+      if (change.kind === "delete") lines.push({ op: "delete", source_id: change.sourceId });
+    }
+    const result = await this.http.json<Record<string, unknown>>({
+      method: "POST",
+      path: `/datasets/${ref(target)}/commits`,
+      body: ndjsonGzip(lines),
+      headers: { "Content-Type": "application/x-ndjson", "Content-Encoding": "gzip" },
+    });
+    const r = camel<{
+      datasetId: number; dataset: string; versionId: number | null; baseVersionId: number | null; noOp: boolean;
+      created: number; patched: number; deleted: number; unchanged: number; total: number;
+    }>(result);
+    return {
+      datasetId: r.datasetId,
+      datasetName: r.dataset,
+      versionId: r.versionId,
+      baseVersionId: r.baseVersionId,
+      noOp: r.noOp,
+      summary: { created: r.created, patched: r.patched, deleted: r.deleted, unchanged: r.unchanged },
+      total: r.total,
+    };
+  }
+
+  // --- reads ---------------------------------------------------------------------------
+
+  /** The dataset's record (tags, head). Throws {@link NotFoundError}. */
+  async getInfo(dataset: DatasetRef | string | number): Promise<DatasetInfo> {
+    return camel(await this.http.json({ method: "GET", path: `/datasets/${ref(refOf(dataset))}` }));
+  }
+
+  /**
+   * The dataset pinned at `versionId` (default: its head), with that version's counts.
+   * Throws {@link NotFoundError} (`dataset_not_found`, `version_not_found`).
+   */
+  async getDataset(dataset: DatasetRef, options: { versionId?: number } = {}): Promise<Dataset> {
+    const info = await this.getInfo(dataset);
+    if (options.versionId === undefined && info.headVersionId === null) {
+      const summary = { created: 0, patched: 0, deleted: 0, unchanged: 0 };
+      return { datasetId: info.id, datasetName: info.name, versionId: null, baseVersionId: null, noOp: false, summary, total: 0 };
+    }
+    const v = await this.getVersion({ datasetId: info.id }, options.versionId);
+    return {
+      datasetId: info.id,
+      datasetName: info.name,
+      versionId: v.id,
+      baseVersionId: v.parentId,
+      noOp: false,
+      summary: { created: v.created, patched: v.patched, deleted: v.deleted, unchanged: v.unchanged },
+      total: v.total,
+    };
+  }
+
+  /** One version (default: the head). Throws {@link NotFoundError} (`no_versions` too). */
+  async getVersion(dataset: DatasetRef | string | number, versionId?: number): Promise<VersionInfo> {
+    return camel(await this.http.json({ method: "GET", path: `/datasets/${ref(refOf(dataset))}/versions/${version(versionId)}` }));
+  }
+
+  /**
+   * Every dataset, by id. `tags` filters: `{env: "prod"}` keeps datasets tagged `env=prod`,
+   * `{batch: null}` those having the key `batch` (all must hold).
+   */
+  async listDatasets(options: { tags?: Record<string, string | null> } = {}): Promise<DatasetInfo[]> {
+    return this.all<DatasetInfo>("/datasets", tagQuery(options.tags));
+  }
+
+  /** Every version of a dataset, newest first; `tags` filters as for datasets. Throws {@link NotFoundError}. */
+  async listVersions(dataset: DatasetRef, options: { tags?: Record<string, string | null> } = {}): Promise<VersionInfo[]> {
+    return this.all<VersionInfo>(`/datasets/${ref(refOf(dataset))}/versions`, tagQuery(options.tags));
+  }
+
+  /**
+   * One page of a version's examples by source id; pass `nextCursor` back as `cursor` for the
+   * next (`null`: no more). Throws {@link NotFoundError}.
+   */
+  async getExamples(dataset: DatasetRef, options: ExamplesOptions = {}): Promise<Page<StoredExample>> {
+    const query: [string, string | number][] = [["limit", options.limit ?? 100]];
+    if (options.cursor) query.push(["cursor", options.cursor]);
+    for (const [key, value] of Object.entries(options.where ?? {})) query.push([`metadata.${key}`, JSON.stringify(value)]);
+    const body = await this.http.json<{ items: unknown[]; next_cursor: string | null }>({
+      method: "GET",
+      path: `/datasets/${ref(refOf(dataset))}/versions/${version(options.versionId)}/examples`,
+      query,
+    });
+    return { items: body.items.map((e) => camel<StoredExample>(e)), nextCursor: body.next_cursor };
+  }
+
+  /** Every example of a version (all pages), by source id. */
+  async *iterExamples(dataset: DatasetRef, options: Omit<ExamplesOptions, "cursor"> = {}): AsyncGenerator<StoredExample> {
+    let cursor: string | null = null;
+    do {
+      const page: Page<StoredExample> = await this.getExamples(dataset, { limit: 500, ...options, cursor });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+
+  private async all<T>(path: string, query: [string, string][]): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: [string, string | number][] = [...query, ["limit", 500]];
+      if (cursor !== null) q.push(["cursor", cursor]);
+      const body: { items: unknown[]; next_cursor: string | null } = await this.http.json({ method: "GET", path, query: q });
+      out.push(...body.items.map((item) => camel<T>(item)));
+      cursor = body.next_cursor;
+    } while (cursor !== null);
+    return out;
+  }
+
+  // --- ManifestSource: what planning reads ---------------------------------------------
+
+  async datasetId(dataset: string | number): Promise<number | null> {
+    return (await this.getInfo(dataset)).id;
+  }
+
+  async head(datasetId: number): Promise<{ versionId: number | null; count: number; root: string }> {
+    const body = await this.http.json<{ version_id: number | null; count: number; root: string }>({
+      method: "GET",
+      path: `/datasets/${datasetId}/versions/head/summary`,
+      query: [["bits", 0]],
+    });
+    return { versionId: body.version_id, count: body.count, root: body.root };
+  }
+
+  async digests(datasetId: number, versionId: number, bits: number, parentBits: number, parents: number[], chars: number): Promise<string[]> {
+    const body = await this.http.json<{ digests: string[] }>({
+      method: "POST",
+      path: `/datasets/${datasetId}/versions/${versionId}/digests`,
+      json: { bits, parent_bits: parentBits, parents, digest_chars: chars },
+    });
+    const wanted = parents.length << (bits - parentBits);
+    if (!Array.isArray(body.digests) || body.digests.length !== wanted) {
+      throw new TransportError(`the server sent ${String(body.digests?.length)} digests for ${wanted} nodes`, {
+        code: "bad_response",
+      });
+    }
+    return body.digests;
+  }
+
+  async entries(datasetId: number, versionId: number, bits: number, nodes: number[], chars: number): Promise<[string, string][]> {
+    const body = await this.http.json<{ entries: [string, string][] }>({
+      method: "POST",
+      path: `/datasets/${datasetId}/versions/${versionId}/entries`,
+      json: { bits, nodes, hash_chars: chars },
+    });
+    return body.entries;
+  }
+
+  async *manifest(datasetId: number, versionId: number): AsyncGenerator<[string, string]> {
+    for await (const line of this.http.ndjson({ method: "GET", path: `/datasets/${datasetId}/versions/${versionId}/manifest` })) {
+      yield line as [string, string];
+    }
+  }
+}
+
+/** An empty mirror plan although the full roots differ: a shortened comparison hid a change. */
+function missed(remote: RemoteView, table: LeafTable, mode: Mode, fingerprints: Fingerprints): boolean {
+  if (mode !== "mirror" || isExact(fingerprints) || remote.root === null) return false;
+  return remote.root !== table.root();
+}
+
+/** One result for a commit and the correction that followed it. */
+function merged(first: Dataset, second: Dataset): Dataset {
+  const created = first.summary.created + second.summary.created;
+  const patched = first.summary.patched + second.summary.patched;
+  return {
+    ...second,
+    baseVersionId: first.baseVersionId,
+    noOp: first.noOp && second.noOp,
+    summary: {
+      created,
+      patched,
+      deleted: first.summary.deleted + second.summary.deleted,
+      unchanged: second.total - created - patched,
+    },
+  };
+}

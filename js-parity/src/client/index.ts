@@ -1,0 +1,91 @@
+/**
+ * The datasync client for TypeScript: the same workflow as Python's `datasync.Client`,
+ * hashing on this side with the proven-identical content hash v1.
+ *
+ * ```ts
+ * import { createClient } from "@datasync/js-parity";
+ * const client = createClient({ baseUrl: "http://127.0.0.1:8765", apiKey: "…" });
+ * const v1 = await client.datasets.upsertDataset({
+ *   dataset: { datasetName: "qa" },
+ *   examples: [{ id: "q1", input: { question: "2+2?" }, output: { answer: "4" } }],
+ *   sourceIdKey: "id",
+ * });
+ * console.log(v1.versionId, v1.summary); // { created: 1, patched: 0, deleted: 0, unchanged: 0 }
+ * ```
+ */
+
+import { DatasetsAPI } from "./datasets.js";
+import { UsageError } from "./errors.js";
+import { Http, type HttpOptions, type WireCount } from "./http.js";
+
+export type ClientOptions = HttpOptions;
+
+/** A client of one datasync server. */
+export interface Client {
+  readonly baseUrl: string;
+  readonly datasets: DatasetsAPI;
+  /** Body bytes sent and received so far (responses counted decoded). */
+  readonly wire: WireCount;
+  /** The server's `/v1/health` answer. */
+  health(): Promise<{ status: string; version: string }>;
+}
+
+/**
+ * A client of the server at `baseUrl` (default: the `DATASYNC_URL` environment variable) with
+ * `apiKey` (default: `DATASYNC_API_KEY`). Throws {@link UsageError} (`no_server`) when
+ * neither names a server, or the URL is not http(s). Nothing is sent until the first call.
+ */
+export function createClient(options: ClientOptions = {}): Client {
+  const env = typeof process === "undefined" ? {} : process.env;
+  const baseUrl = options.baseUrl ?? env["DATASYNC_URL"];
+  if (!baseUrl) {
+    throw new UsageError("no server: pass baseUrl or set DATASYNC_URL (http://host:port)", { code: "no_server" });
+  }
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) {
+    throw new UsageError(`baseUrl must be an http:// or https:// URL, not ${JSON.stringify(baseUrl)}`, {
+      code: "no_server",
+    });
+  }
+  const apiKey = options.apiKey ?? env["DATASYNC_API_KEY"];
+  const { baseUrl: _, apiKey: __, ...rest } = options;
+  const http = new Http(baseUrl, apiKey === undefined ? rest : { ...rest, apiKey });
+  return {
+    baseUrl: http.baseUrl,
+    datasets: new DatasetsAPI(http),
+    wire: http.wire,
+    health: () => http.json({ method: "GET", path: "/health" }),
+  };
+}
+
+export { DatasetsAPI, type DatasetRef, type ExamplesOptions, type UpsertOptions } from "./datasets.js";
+export {
+  AuthError,
+  ConflictError,
+  DatasyncError,
+  HashMismatchError,
+  NotFoundError,
+  ServerCanonicalError,
+  SourceError,
+  TagError,
+  TooLargeError,
+  TransportError,
+  UsageError,
+  ValidationError,
+  errorFromWire,
+} from "./errors.js";
+export { LEAF_BITS, LeafTable, bucketOf, entryBytes, leafDigest } from "./manifest.js";
+export { type Change, type ChangeKind, type Mode, type Plan, planChanges } from "./plan.js";
+export type { ChangeSummary, Dataset, DatasetInfo, Page, StoredExample, VersionInfo } from "./records.js";
+export {
+  EXACT,
+  FAST,
+  type Fingerprints,
+  type ManifestSource,
+  type RemoteView,
+  SAFE,
+  type Step,
+  nextStep,
+  planAgainst,
+  remoteView,
+} from "./remote.js";
+export { type LocalExample, type Row, type RowMapping, hashRows } from "./rows.js";

@@ -1,0 +1,73 @@
+/** Records the server sends, with camelCase fields (docs/protocol.md §6). */
+
+export interface DatasetInfo {
+  id: number;
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  headVersionId: number | null;
+}
+
+export interface VersionInfo {
+  id: number;
+  datasetId: number;
+  number: number;
+  parentId: number | null;
+  createdAt: string;
+  message: string | null;
+  mode: string;
+  created: number;
+  patched: number;
+  deleted: number;
+  unchanged: number;
+  total: number;
+  root: string;
+  tags: Record<string, string>;
+}
+
+/** One example of a version, as stored. */
+export interface StoredExample {
+  sourceId: string;
+  hash: string;
+  input: Record<string, unknown>;
+  output: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** What changed between a version and its base. */
+export interface ChangeSummary {
+  created: number;
+  patched: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/** A dataset pinned at one version: what upsertDataset and getDataset return. */
+export interface Dataset {
+  datasetId: number;
+  datasetName: string;
+  /** null: the dataset has no version yet. */
+  versionId: number | null;
+  /** The version this one was made from (for a no-op upsert: the head itself). */
+  baseVersionId: number | null;
+  /** True when the upsert changed nothing (no new version). */
+  noOp: boolean;
+  summary: ChangeSummary;
+  /** Examples in the version. */
+  total: number;
+}
+
+/** `{a_b: 1}` -> `{aB: 1}`, one level deep (tags and example bodies keep their keys). */
+export function camel<T>(wire: unknown): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(wire as Record<string, unknown>)) {
+    out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  }
+  return out as T;
+}
