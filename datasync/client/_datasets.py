@@ -20,7 +20,8 @@ from datasync.client._remote import (
     remote_view,
 )
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
-from datasync.errors import ConflictError
+from datasync.client._tags import DatasetTagsMixin, TagFilter, tag_backend
+from datasync.errors import ConflictError, NotFoundError, UsageError
 from datasync.store import CommitResult, DatasetInfo, VersionInfo
 from datasync.sync import (
     ChangeKind,
@@ -47,7 +48,7 @@ class _Planned:
     plan: Plan
 
 
-class DatasetsAPI:
+class DatasetsAPI(DatasetTagsMixin):
     """Datasets in one store (embedded or remote); reached as ``client.datasets``."""
 
     def __init__(self, backend: Backend) -> None:
@@ -68,6 +69,7 @@ class DatasetsAPI:
         message: str | None = None,
         tags: Mapping[str, str] | None = None,
         *,
+        dataset_tags: Mapping[str, str] | None = None,
         workers: int | None = None,
         source_options: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
@@ -80,12 +82,15 @@ class DatasetsAPI:
         is made against the remote head's manifest summary, and only CREATE/PATCH/DELETE
         travel, in one commit; a concurrent push (:class:`ConflictError`) makes it plan once
         more. The dataset (by name) is created on its first push. Nothing changed: no new
-        version (``no_op``). Raises :class:`SourceError` (bad data, nothing sent),
+        version (``no_op``). ``tags`` tag the new version; ``dataset_tags`` are added to the
+        dataset's own tags after the push (also on a no-op; checked before anything is sent).
+        Raises :class:`SourceError` (bad data, nothing sent),
         :class:`ValidationError`/:class:`TagError`, :class:`UsageError` (options),
         :class:`ConflictError` (twice in a row), :class:`TransportError`, :class:`AuthError`.
         """
         started = time.perf_counter()
         mode, tags = self._check(dataset, mode, tags)
+        clean_dataset_tags = validate_tags(dataset_tags or {})
         mapping = RowMapping(
             source_id_key,
             source_id_fn,
@@ -107,6 +112,9 @@ class DatasetsAPI:
             if result is not None
             else ChangeSummary.of_plan(planned.plan)
         )
+        dataset_id = result.dataset_id if result is not None else planned.remote.dataset_id
+        if clean_dataset_tags and dataset_id is not None:
+            self.add_tags(dataset_id, clean_dataset_tags)
         if result is None:  # nothing to send: the head stays
             assert planned.remote.dataset_id is not None
             info = self._backend.get_dataset(planned.remote.dataset_id)
@@ -235,37 +243,64 @@ class DatasetsAPI:
             self._transfer(wire0, started),
         )
 
-    def get_dataset(self, name_or_id: str | int, version_id: int | None = None) -> Dataset:
-        """The dataset at ``version_id`` (default: its head). Raises :class:`NotFoundError`."""
+    def get_dataset(
+        self,
+        name_or_id: str | int,
+        version_id: int | None = None,
+        *,
+        version_tags: TagFilter | None = None,
+    ) -> Dataset:
+        """The dataset at ``version_id`` (default: its head), or at its newest version tagged
+        with every ``version_tags`` pair. Raises :class:`NotFoundError` (``no_tagged_version``
+        when no version has those tags), :class:`UsageError` (both given)."""
+        if version_tags:
+            version_id = self._tagged_version(name_or_id, version_id, version_tags)
         info = self._backend.get_dataset(name_or_id)
         if version_id is None and info.head_version_id is None:
             return Dataset(info.id, info.name, None, ChangeSummary(), _backend=self._backend)
         version = self._backend.get_version(info.id, version_id)
         return _dataset_at(info, version, self._backend)
 
-    def list_datasets(self) -> list[DatasetInfo]:
-        """Every dataset, by id."""
+    def list_datasets(self, tags: TagFilter | None = None) -> list[DatasetInfo]:
+        """Every dataset, by id; ``tags``: only those having every ``key: value`` (a ``None``
+        value: having the key), e.g. ``{"env": "prod", "batch": None}``."""
         out: list[DatasetInfo] = []
         cursor: str | None = None
         while True:
-            page = self._backend.list_datasets(500, cursor)
+            page = tag_backend(self._backend).list_datasets(500, cursor, tags)
             out.extend(page.items)
             if page.next_cursor is None:
                 return out
             cursor = page.next_cursor
 
-    def list_versions(self, name_or_id: str | int) -> list[VersionInfo]:
-        """Every version of a dataset, newest first. Raises :class:`NotFoundError`."""
+    def list_versions(
+        self, name_or_id: str | int, tags: TagFilter | None = None
+    ) -> list[VersionInfo]:
+        """Every version of a dataset, newest first; ``tags`` filters as in
+        :meth:`list_datasets`. Raises :class:`NotFoundError`."""
         out: list[VersionInfo] = []
         cursor: str | None = None
         while True:
-            page = self._backend.list_versions(name_or_id, 500, cursor)
+            page = tag_backend(self._backend).list_versions(name_or_id, 500, cursor, tags)
             out.extend(page.items)
             if page.next_cursor is None:
                 return out
             cursor = page.next_cursor
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _tagged_version(
+        self, name_or_id: str | int, version_id: int | None, tags: TagFilter
+    ) -> int:
+        if version_id is not None:
+            raise UsageError("give a version id or version tags, not both", code="bad_option")
+        page = tag_backend(self._backend).list_versions(name_or_id, 1, None, tags)
+        if not page.items:
+            wanted = " ".join(f"{k}={v}" if v is not None else k for k, v in tags.items())
+            raise NotFoundError(
+                f"dataset {name_or_id!r} has no version tagged {wanted}", code="no_tagged_version"
+            )
+        return page.items[0].id
 
     @staticmethod
     def _check(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from datasync.client._backend import Backend
+from datasync.client._tags import TaggedDataset
 from datasync.sync import ChangeKind, ExampleData, Mode, Plan
 
 __all__ = ["ChangeSummary", "Dataset", "Diff", "Transfer"]
@@ -44,13 +45,15 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(TaggedDataset):
     """One version of a dataset, as a push or a lookup left it.
 
     ``version_id`` is ``None`` for a dataset that has no version yet. After a push,
     ``summary`` says what the push did, ``base_version_id`` what it was planned against,
     ``no_op`` whether nothing changed (no new version), and ``transfer`` what it cost; after
     :meth:`DatasetsAPI.get_dataset`, ``summary`` holds the version's counts against its parent.
+    Tags: ``tags``, ``add_tags``, ``remove_tags``, ``replace_tags`` (the dataset's) and
+    ``version_tags``, ``add_version_tags``, ``remove_version_tags`` (this version's).
     """
 
     id: int
