@@ -1,0 +1,351 @@
+"""The TypeScript client against a real server on 127.0.0.1, side by side with the Python client.
+
+Each test starts a live uvicorn server over a fresh SQLite store (``serve`` of
+tests/client/conftest.py) and runs short node scripts that import js-parity's build. What is
+checked: a dataset pushed from TypeScript and re-pushed from Python with the same rows is a
+no-op (and the reverse), so both clients hash and bucket identically; summaries are exact for a
+mixed change; a conflict makes the TypeScript client re-plan once; server errors arrive as
+typed errors with kind, code and message; and the planner's bucket digests and cost-model steps
+match Python's on random inputs. Skipped with a message where node or js-parity's build is
+missing, a failure instead when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import JS_PARITY, _missing
+
+from datasync.canonical import content_hash
+from datasync.client import Client
+from datasync.client._remote import EXACT, FAST, SAFE, next_step
+from datasync.store import Store, open_store
+from datasync.sync import LeafTable, bucket_of
+from tests.client.conftest import rows, serve
+
+pytestmark = pytest.mark.node
+
+INDEX = JS_PARITY / "dist" / "src" / "index.js"
+API_KEY = "ts-key"
+
+
+def _skip_or_fail() -> None:
+    reason = _missing()
+    if reason is None and not (JS_PARITY / "dist" / "src" / "client" / "index.js").is_file():
+        reason = "js-parity's build has no client: run `cd js-parity && npm run build`"
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the TypeScript client tests cannot run in CI: {reason}", pytrace=False)
+        pytest.skip(f"TypeScript client tests skipped: {reason}")
+
+
+class Live:
+    """A live server over a fresh SQLite store, and a way to run node scripts against it."""
+
+    def __init__(self, tmp: Path, url: str, store: Store) -> None:
+        self.tmp, self.url, self.store = tmp, url, store
+        self.python = Client(base_url=url, api_key=API_KEY)
+
+    def node(self, body: str, data: Any = None) -> Any:
+        """Run ``body`` (the inside of an async function; ``ds`` is the package, ``client`` a
+        client of the server, ``input`` the JSON ``data``) and return what it returns.
+        A thrown DatasyncError comes back as ``{"thrown": {...}}``."""
+        script = self.tmp / "script.mjs"
+        script.write_text(
+            f"import * as ds from {json.dumps(INDEX.as_uri())};\n"
+            'import { readFileSync } from "node:fs";\n'
+            'const input = JSON.parse(readFileSync(process.env.TS_INPUT, "utf8"));\n'
+            "const client = ds.createClient();\n"
+            "let out;\n"
+            f"try {{ out = await (async () => {{\n{body}\n}})(); }}\n"
+            "catch (err) { if (!(err instanceof ds.DatasyncError)) throw err;\n"
+            "  out = { thrown: { name: err.name, kind: err.kind, code: err.code,"
+            " message: err.message, details: err.details, status: err.status ?? null } }; }\n"
+            "process.stdout.write(JSON.stringify(out ?? null));\n"
+        )
+        (self.tmp / "input.json").write_text(json.dumps(data))
+        env = {
+            **os.environ,
+            "DATASYNC_URL": self.url,
+            "DATASYNC_API_KEY": API_KEY,
+            "TS_INPUT": str(self.tmp / "input.json"),
+        }
+        done = subprocess.run(
+            [shutil.which("node") or "node", str(script)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def upsert_ts(self, name: str, data: list[dict[str, Any]], extra: str = "") -> Any:
+        return self.node(
+            "return await client.datasets.upsertDataset("
+            f"{{ dataset: {{ datasetName: {json.dumps(name)} }}, examples: input{extra} }});",
+            data,
+        )
+
+    def versions(self, name: str) -> list[int]:
+        return [v.id for v in self.python.datasets.list_versions(name)]
+
+    def state(self, name: str, version: int | None = None) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        cursor = None
+        while True:
+            page = self.store.iter_examples(name, version, limit=1000, cursor=cursor)
+            for e in page.items:
+                out[e.source_id] = {"input": e.input, "output": e.output, "metadata": e.metadata}
+            if page.next_cursor is None:
+                return out
+            cursor = page.next_cursor
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    _skip_or_fail()
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    url, stop = serve(store, api_key=API_KEY)
+    running = Live(tmp_path, url, store)
+    try:
+        yield running
+    finally:
+        running.python.close()
+        stop()
+        store.close()
+
+
+def tricky_rows() -> list[dict[str, Any]]:
+    """Rows whose ids and values exercise the contract: non-ASCII and non-BMP ids (UTF-8 vs
+    UTF-16 order), integer ids, floats, big exact integers, nested metadata, extra keys."""
+    out: list[dict[str, Any]] = rows(300)
+    ids: list[Any] = ["é", "😀", "\ue000", "a b", "Z", "zz" * 40, 7, 2**53]
+    for n, sid in enumerate(ids):
+        out.append(
+            {
+                "id": sid,
+                "input": {"q": f"{sid}?", "x": [0.1, 1e21, -0.0, 2**60, 5e-324], "é": {"😀": n}},
+                "output": {"a": None, "ok": n % 2 == 0},
+                "metadata": {"split": "test", "nested": {"k": [1, {"z": "\u2028"}]}},
+                "lang": "xx",  # not a part: goes into metadata, in both clients
+            }
+        )
+    return out
+
+
+def test_ts_push_then_python_push_of_same_rows_is_a_noop(live: Live) -> None:
+    data = tricky_rows()
+    first = live.upsert_ts("qa", data)
+    assert first["summary"] == {"created": 308, "patched": 0, "deleted": 0, "unchanged": 0}
+    assert (first["noOp"], first["total"], first["datasetName"]) == (False, 308, "qa")
+    again = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
+    assert again.no_op and again.version_id == first["versionId"]
+    assert again.summary.to_dict() == {"created": 0, "patched": 0, "deleted": 0, "unchanged": 308}
+    assert live.versions("qa") == [first["versionId"]]
+    # The server recomputed every hash on commit; the stored content is what Python reads.
+    stored = live.state("qa")
+    assert stored["7"]["metadata"] == {**data[-2]["metadata"], "lang": "xx"}
+    assert stored["9007199254740992"]["input"]["x"] == [0.1, 1e21, 0, 2**60, 5e-324]
+    manifest = {e.source_id: e.hash for e in live.store.iter_manifest("qa", first["versionId"])}
+    assert manifest["😀"] == content_hash(
+        stored["😀"]["input"], stored["😀"]["output"], stored["😀"]["metadata"]
+    )
+
+
+def test_python_push_then_ts_push_of_same_rows_is_a_noop(live: Live) -> None:
+    data = tricky_rows()
+    first = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
+    again = live.upsert_ts("qa", list(reversed(data)))
+    assert again["noOp"] is True
+    assert (again["versionId"], again["baseVersionId"]) == (first.version_id, first.version_id)
+    assert again["summary"] == {"created": 0, "patched": 0, "deleted": 0, "unchanged": 308}
+    assert live.versions("qa") == [first.version_id]
+
+
+def test_ts_mixed_change_summary_is_exact_and_store_matches(live: Live) -> None:
+    data = rows(2000)
+    v1 = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
+    changed = [dict(r) for r in data]
+    for i in range(0, 2000, 100):  # 20 patched
+        changed[i] = {**changed[i], "output": {"answer": "fixed"}}
+    removed = {changed[i]["id"] for i in range(7, 2000, 200)}  # 10 deleted
+    changed = [r for r in changed if r["id"] not in removed] + rows(10, start=5000)  # 10 new
+    v2 = live.upsert_ts("qa", changed, ', message: "v2", tags: { team: "ml" }')
+    assert v2["summary"] == {"created": 10, "patched": 20, "deleted": 10, "unchanged": 1970}
+    assert (v2["baseVersionId"], v2["total"], v2["noOp"]) == (v1.version_id, 2000, False)
+    expected = {str(r["id"]): {k: r[k] for k in ("input", "output", "metadata")} for r in changed}
+    assert live.state("qa") == expected
+    head = live.python.datasets.list_versions("qa")[0]
+    assert (head.id, head.message, head.tags) == (v2["versionId"], "v2", {"team": "ml"})
+    # And Python agrees there is nothing left to push.
+    assert live.python.datasets.upsert_dataset(dataset="qa", examples=changed).no_op
+
+
+def test_ts_append_mode_never_deletes(live: Live) -> None:
+    live.upsert_ts("qa", rows(50))
+    out = live.upsert_ts("qa", rows(5, start=100), ', mode: "append"')
+    assert out["summary"] == {"created": 5, "patched": 0, "deleted": 0, "unchanged": 50}
+    assert len(live.state("qa")) == 55
+
+
+# A fetch that lets another client push first, just before this client's commit goes out.
+_INTERLOPER = """
+const other = ds.createClient();
+let commits = 0, interrupted = 0;
+const statuses = [];
+const fetchThrough = async (url, init) => {
+  if (String(url).endsWith("/commits") && interrupted < input.interrupt) {
+    interrupted += 1;
+    await other.datasets.upsertDataset({ dataset: { datasetName: "qa" },
+      examples: input.other.map((r) => ({ ...r, output: { answer: `other ${interrupted}` } })) });
+  }
+  const response = await fetch(url, init);
+  if (String(url).endsWith("/commits")) { commits += 1; statuses.push(response.status); }
+  return response;
+};
+const mine = ds.createClient({ fetch: fetchThrough });
+const result = await mine.datasets.upsertDataset({
+  dataset: { datasetName: "qa" }, examples: input.mine });
+return { result, commits, statuses };
+"""
+
+
+def test_ts_conflict_replans_once_and_wins(live: Live) -> None:
+    base = rows(100)
+    live.python.datasets.upsert_dataset(dataset="qa", examples=base)
+    mine = [{**r, "output": {"answer": "mine"}} if i < 3 else r for i, r in enumerate(base)]
+    out = live.node(_INTERLOPER, {"mine": mine, "other": base[50:60], "interrupt": 1})
+    assert out["statuses"] == [409, 201]  # stale base, then the re-planned commit
+    _, v2, v3 = reversed(live.versions("qa"))
+    assert out["result"]["baseVersionId"] == v2 and out["result"]["versionId"] == v3
+    # The interloper mirrored 10 rows onto v2; the re-plan against v2 restores the rest.
+    assert out["result"]["summary"] == {"created": 90, "patched": 10, "deleted": 0, "unchanged": 0}
+    expected = {str(r["id"]): {k: r[k] for k in ("input", "output", "metadata")} for r in mine}
+    assert live.state("qa") == expected
+
+
+def test_ts_second_conflict_in_a_row_is_raised(live: Live) -> None:
+    base = rows(20)
+    live.python.datasets.upsert_dataset(dataset="qa", examples=base)
+    mine = [{**base[0], "output": {"answer": "mine"}}, *base[1:]]
+    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 2})
+    thrown = out["thrown"]
+    assert (thrown["name"], thrown["kind"], thrown["code"], thrown["status"]) == (
+        "ConflictError",
+        "conflict",
+        "stale_base",
+        409,
+    )
+    assert thrown["details"]["head_version_id"] == live.versions("qa")[0]
+    assert "mine" not in json.dumps(live.state("qa"))  # nothing of this push was applied
+
+
+def test_server_errors_arrive_as_typed_errors(live: Live) -> None:
+    no_key = live.node(
+        'return await ds.createClient({ apiKey: "" }).datasets.listDatasets();'.replace(
+            '""', '"wrong"'
+        )
+    )["thrown"]
+    assert (no_key["name"], no_key["kind"], no_key["code"], no_key["status"]) == (
+        "AuthError",
+        "auth",
+        "invalid_api_key",
+        401,
+    )
+    missing = live.node("return await client.datasets.getDataset({ datasetId: 4242 });")["thrown"]
+    assert (missing["name"], missing["code"], missing["status"]) == (
+        "NotFoundError",
+        "dataset_not_found",
+        404,
+    )
+    assert "4242" in missing["message"]
+    bad_tag = live.upsert_ts("qa", rows(3), ', tags: { "datasync.owner": "me" }')["thrown"]
+    assert (bad_tag["name"], bad_tag["kind"], bad_tag["status"]) == ("TagError", "tag", 422)
+    assert bad_tag["code"] == "reserved_tag" and "datasync." in bad_tag["message"]
+    assert live.python.datasets.list_datasets() == []  # nothing was written by the refusals
+
+
+def test_ts_reads_versions_examples_and_filters(live: Live) -> None:
+    data = rows(30)
+    v1 = live.python.datasets.upsert_dataset(dataset="qa", examples=data, tags={"env": "prod"})
+    live.python.datasets.upsert_dataset(dataset="qa", examples=data[:29])
+    live.python.datasets.upsert_dataset(dataset="other", examples=rows(2))
+    httpx.put(
+        f"{live.url}/v1/datasets/other/tags",
+        json={"tags": {"team": "ml"}},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    ).raise_for_status()
+    out = live.node(
+        """
+const qa = { datasetName: "qa" };
+const versions = await client.datasets.listVersions(qa, { tags: { env: "prod" } });
+const byTag = await client.datasets.listDatasets({ tags: { team: "ml" } });
+const all = await client.datasets.listDatasets();
+const where = { split: "test" };
+const page = await client.datasets.getExamples(qa, { where, limit: 3 });
+const every = [];
+for await (const e of client.datasets.iterExamples(qa, { where })) every.push(e.sourceId);
+const got = await client.datasets.getDataset({ datasetName: "qa" }, { versionId: input });
+return { versions, byTag: byTag.map((d) => d.name), all: all.map((d) => d.name), page, every, got };
+""",
+        v1.version_id,
+    )
+    assert [v["id"] for v in out["versions"]] == [v1.version_id]
+    assert out["versions"][0]["tags"] == {"env": "prod"} and out["versions"][0]["total"] == 30
+    assert (out["byTag"], out["all"]) == (["other"], ["qa", "other"])
+    tests = [r["id"] for r in data if r["metadata"] == {"split": "test"}]
+    assert [e["sourceId"] for e in out["page"]["items"]] == tests[:3]
+    assert out["page"]["nextCursor"] is not None and out["every"] == tests
+    first = out["page"]["items"][0]
+    assert first["hash"] == content_hash(first["input"], first["output"], first["metadata"])
+    assert out["got"]["summary"] == {"created": 30, "patched": 0, "deleted": 0, "unchanged": 0}
+    assert (out["got"]["versionId"], out["got"]["total"]) == (v1.version_id, 30)
+
+
+def test_bucket_digests_and_planner_steps_match_python(live: Live) -> None:
+    rng = random.Random(9)
+    alphabet = "abcé😀\ue000\u2028 -_0123456789"
+    manifest = {
+        "".join(
+            rng.choice(alphabet) for _ in range(rng.randint(1, 12))
+        ): f"{rng.getrandbits(256):064x}"
+        for _ in range(3000)
+    }
+    table = LeafTable.from_manifest(manifest)
+    levels = {bits: [rng.randrange(1 << bits) for _ in range(20)] for bits in (0, 3, 8, 12, 16)}
+    fingerprints = {"FAST": FAST, "SAFE": SAFE, "EXACT": EXACT}
+    steps = [
+        (rng.randint(0, 15), rng.randint(1, 50), rng.randint(1, 10**6), rng.random() * 10**4, f)
+        for f in fingerprints
+        for _ in range(100)
+    ]
+    out = live.node(
+        """
+const table = ds.LeafTable.fromManifest(new Map(input.manifest));
+const digests = {};
+for (const [bits, nodes] of Object.entries(input.levels))
+  digests[bits] = nodes.map((n) => table.nodeDigest(Number(bits), n));
+const steps = input.steps.map(([b, d, c, ch, f]) => ds.nextStep(b, d, c, ch, ds[f]));
+const buckets = input.manifest.map(([id]) => ds.bucketOf(id));
+return { root: table.root(), digests, steps, buckets };
+""",
+        {"manifest": list(manifest.items()), "levels": levels, "steps": steps},
+    )
+    assert out["root"] == table.root()
+    assert out["digests"] == {
+        str(bits): [table.node_digest(bits, n) for n in nodes] for bits, nodes in levels.items()
+    }
+    assert out["buckets"] == [bucket_of(sid) for sid in manifest]
+    for (bits, differing, count, changes, name), got in zip(steps, out["steps"], strict=True):
+        want = next_step(bits, differing, count, changes, fingerprints[name])
+        assert (got["kind"], got.get("bits", 0)) == (want.kind, want.bits), (bits, differing, count)
