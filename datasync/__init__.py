@@ -2,7 +2,7 @@
 
 from datasync._version import __version__
 from datasync.canonical import canonicalize, content_hash, loads_strict
-from datasync.client import Client, Dataset
+from datasync.client import Client, Dataset, Experiment, run_experiment
 from datasync.errors import (
     AuthError,
     CanonicalError,
@@ -25,6 +25,7 @@ __all__ = [
     "ConflictError",
     "Dataset",
     "DatasyncError",
+    "Experiment",
     "HashMismatchError",
     "NotFoundError",
     "SourceError",
@@ -37,4 +38,5 @@ __all__ = [
     "canonicalize",
     "content_hash",
     "loads_strict",
+    "run_experiment",
 ]

@@ -3,6 +3,8 @@
 * :class:`Client` picks a backend: the embedded store in-process (default) or a server.
 * :class:`DatasetsAPI` (``client.datasets``): ``upsert_dataset``, ``diff``, ``get_dataset``,
   ``list_datasets``, ``list_versions``.
+* :class:`ExperimentsAPI` (``client.experiments``) and :func:`run_experiment`: run a task over
+  a pinned version, score it, reuse what did not change; :class:`Experiment` is the result.
 * :class:`Dataset`, :class:`ChangeSummary`, :class:`Diff`, :class:`Transfer`: the results.
 * :class:`Backend` with :class:`EmbeddedBackend` and :class:`HttpBackend`: the small interface
   the client is written against (see docs/client.md).
@@ -12,6 +14,7 @@ from datasync.client._backend import Backend, WireCounter
 from datasync.client._client import API_KEY_ENV, URL_ENV, Client
 from datasync.client._datasets import DatasetsAPI, Progress
 from datasync.client._embedded import EmbeddedBackend
+from datasync.client._experiments import Experiment, ExperimentsAPI, run_experiment
 from datasync.client._http import HttpBackend
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
 
@@ -25,8 +28,11 @@ __all__ = [
     "DatasetsAPI",
     "Diff",
     "EmbeddedBackend",
+    "Experiment",
+    "ExperimentsAPI",
     "HttpBackend",
     "Progress",
     "Transfer",
     "WireCounter",
+    "run_experiment",
 ]

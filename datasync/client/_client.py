@@ -7,6 +7,7 @@ import os
 from datasync.client._backend import Backend
 from datasync.client._datasets import DatasetsAPI
 from datasync.client._embedded import EmbeddedBackend
+from datasync.client._experiments import ExperimentsAPI
 from datasync.client._http import HttpBackend
 from datasync.errors import UsageError
 from datasync.store import default_store_url, normalize_url
@@ -52,6 +53,7 @@ class Client:
             backend = EmbeddedBackend(location)
         self.backend = backend
         self.datasets = DatasetsAPI(backend)
+        self.experiments = ExperimentsAPI(backend)
 
     @property
     def location(self) -> str:

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from datasync._version import __version__
-from datasync.server import routes, routes_tags, uploads
+from datasync.server import routes, routes_experiments, routes_tags, uploads
 from datasync.server.auth import require_api_key
 from datasync.server.handlers import install_error_handlers
 from datasync.server.limits import Limits, SizeLimitMiddleware
@@ -56,6 +56,7 @@ def create_app(
     auth = [Depends(require_api_key)]
     app.include_router(routes.router, dependencies=auth, tags=["datasets"])
     app.include_router(uploads.router, dependencies=auth, tags=["uploads"])
+    app.include_router(routes_experiments.router, dependencies=auth, tags=["experiments"])
     app.include_router(routes_tags.router, dependencies=auth)
     app.add_middleware(SizeLimitMiddleware, limits=app.state.limits)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -13,6 +13,9 @@ __all__ = [
     "commits",
     "datasets",
     "examples",
+    "experiment_evaluations",
+    "experiment_runs",
+    "experiments",
     "metadata",
     "revisions",
     "tag_changes",
@@ -118,4 +121,72 @@ tag_changes = sa.Table(
     sa.Column("changes", JSON_DOC, nullable=False),
     sa.Index("ix_tag_changes_object", "kind", "object_id", "id"),
     sa.Index("ix_tag_changes_dataset", "dataset_id", "id"),
+)
+
+#: Experiments (migration 0003): a task run over one pinned version; runs; evaluations.
+experiments = sa.Table(
+    "experiments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("versions.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("task_fingerprint", sa.String(256), nullable=False),
+    sa.Column("evaluators", JSON_DOC, nullable=False),
+    sa.Column("tags", JSON_DOC, nullable=False),
+    sa.Column("metadata", JSON_DOC, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("ended_at", TIMESTAMP, nullable=True),
+    sa.Column("reused_from_id", sa.Integer, nullable=True),
+    sa.Index("ix_experiments_dataset_name", "dataset_id", "name", "id"),
+)
+
+experiment_runs = sa.Table(
+    "experiment_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("experiments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("source_id", SOURCE_ID, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("seen_hash", sa.String(64), nullable=False),
+    sa.Column("output", JSON_DOC, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("latency_seconds", sa.Float, nullable=True),
+    sa.Column("started_at", TIMESTAMP, nullable=True),
+    sa.Column("ended_at", TIMESTAMP, nullable=True),
+    sa.Column("reused_from", sa.Integer, nullable=True),
+    sa.UniqueConstraint("experiment_id", "source_id", name="uq_experiment_runs_source_id"),
+)
+
+experiment_evaluations = sa.Table(
+    "experiment_evaluations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("experiments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("source_id", SOURCE_ID, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Column("label", sa.Text, nullable=True),
+    sa.Column("explanation", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("seen_hash", sa.String(64), nullable=False),
+    sa.Column("reused", sa.Boolean, nullable=False),
+    sa.UniqueConstraint(
+        "experiment_id", "source_id", "name", name="uq_experiment_evaluations_name"
+    ),
 )

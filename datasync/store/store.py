@@ -15,6 +15,7 @@ from datasync.errors import ConflictError, NotFoundError, ValidationError
 from datasync.store import queries
 from datasync.store.commit import apply_operations, verified_hash
 from datasync.store.engine import make_engine, upgrade
+from datasync.store.experiments import ExperimentsMixin
 from datasync.store.records import (
     CommitResult,
     DatasetInfo,
@@ -97,7 +98,7 @@ def _limit(limit: int) -> int:
     return limit
 
 
-class Store(TaggingMixin):
+class Store(TaggingMixin, ExperimentsMixin):
     """Datasets, their immutable versions and every example revision, in one database.
 
     Thread-safe: each call takes a connection from the engine's pool. Writes (commit,
