@@ -16,7 +16,18 @@ from datasync._version import __version__
 from datasync.errors import DatasyncError
 
 # Subcommand modules, in the order `datasync --help` lists them.
-_COMMANDS: tuple[str, ...] = ("hash", "push", "diff", "pull", "log", "ls", "serve", "db")
+_COMMANDS: tuple[str, ...] = (
+    "hash",
+    "push",
+    "diff",
+    "pull",
+    "log",
+    "ls",
+    "tag",
+    "untag",
+    "serve",
+    "db",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

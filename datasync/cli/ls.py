@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from datasync.cli._connection import add_connection_args, connect, fail_json
+from datasync.cli._tag_filters import add_tag_filter_args, tag_filter
 from datasync.errors import DatasyncError
 
 
@@ -16,8 +17,9 @@ def register(subparsers: Any) -> None:
         "ls",
         help="list datasets",
         description="Every dataset: id, name, head version, example count, created, tags."
-        " Exit 0, 1 error, 2 usage.",
+        " --tag and --has-tag keep only datasets with those tags. Exit 0, 1 error, 2 usage.",
     )
+    add_tag_filter_args(parser, "datasets")
     parser.add_argument("--json", action="store_true", help="a JSON list of datasets")
     add_connection_args(parser)
     parser.set_defaults(func=run)
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with connect(args) as client:
             rows = []
-            for info in client.datasets.list_datasets():
+            for info in client.datasets.list_datasets(tags=tag_filter(args)):
                 count = (
                     client.datasets.get_dataset(info.id).total
                     if info.head_version_id is not None

@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from datasync.cli._connection import add_connection_args, connect
+from datasync.cli._connection import add_connection_args, connect, tag_pair
 from datasync.errors import UsageError, ValidationError
 from datasync.sync import ExampleData
 
@@ -34,6 +34,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("name", metavar="NAME", help="a dataset name or id")
     parser.add_argument("--version", type=int, metavar="V", help="a version id (default: head)")
     parser.add_argument("-o", "--output", metavar="FILE", help="out.jsonl or out.parquet")
+    parser.add_argument(
+        "--tag",
+        type=tag_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="the newest version tagged KEY=VALUE (repeatable: all must hold); not with --version",
+    )
     parser.add_argument(
         "--where",
         action="append",
@@ -64,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
     where = _where(args.where)
     fmt = _format(args.output)
     with connect(args) as client:
-        dataset = client.datasets.get_dataset(args.name, args.version)
+        dataset = client.datasets.get_dataset(
+            args.name, args.version, version_tags=dict(args.tag) or None
+        )
         examples = dataset.examples(where=where or None)
         if args.output is None:
             try:

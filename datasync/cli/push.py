@@ -43,6 +43,14 @@ def register(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="tag the new version (repeatable)",
     )
+    parser.add_argument(
+        "--dataset-tag",
+        type=tag_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="add or update a tag of the dataset itself (repeatable; also on a no-op push)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
     parser.add_argument(
         "--exit-code",
@@ -84,7 +92,11 @@ def _run(args: argparse.Namespace) -> int:
             _print(args, report, remote=client.is_remote)
             return DRIFT if args.exit_code and not diff.is_empty else 0
         dataset = client.datasets.upsert_dataset(
-            **kwargs, message=args.message, tags=dict(args.tag), progress=progress
+            **kwargs,
+            message=args.message,
+            tags=dict(args.tag),
+            dataset_tags=dict(args.dataset_tag),
+            progress=progress,
         )
         report = _report(
             dataset.id,
