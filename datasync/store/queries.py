@@ -97,17 +97,34 @@ def manifest_select(
     ``metadata``: keep examples whose metadata holds each pair (see :func:`metadata_filter`);
     ``after``: only source ids greater than this (keyset paging). On PostgreSQL the latest
     revision comes from a LATERAL index probe per example, walked in source id order, so a
-    page costs its own size; SQLite uses a correlated ``max(version_id)``.
+    page costs its own size; with a metadata filter the revisions that match come first (GIN
+    containment) and each must have no newer revision up to the version. SQLite uses a
+    correlated ``max(version_id)``.
     """
-    if dialect == "postgresql":
-        rev: Any = (
+    rev: Any
+    source: Any
+    if dialect == "postgresql" and metadata:
+        newer = revisions.alias("newer")
+        rev = revisions
+        source = examples.join(revisions, revisions.c.example_id == examples.c.id)
+        where = [
+            revisions.c.version_id <= version_id,
+            revisions.c.kind != "delete",
+            ~sa.exists().where(
+                newer.c.example_id == revisions.c.example_id,
+                newer.c.version_id > revisions.c.version_id,
+                newer.c.version_id <= version_id,
+            ),
+        ]
+    elif dialect == "postgresql":
+        rev = (
             sa.select(revisions)
             .where(revisions.c.example_id == examples.c.id, revisions.c.version_id <= version_id)
             .order_by(revisions.c.version_id.desc())
             .limit(1)
             .lateral("rev")
         )
-        source: Any = examples.join(rev, sa.true())
+        source = examples.join(rev, sa.true())
         where = [rev.c.kind != "delete"]
     else:
         rev = revisions
