@@ -25,6 +25,7 @@ _COMMANDS: tuple[str, ...] = (
     "ls",
     "tag",
     "untag",
+    "experiments",
     "serve",
     "db",
 )

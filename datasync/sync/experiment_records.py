@@ -28,17 +28,17 @@ __all__ = [
 
 #: ``running`` until the client finishes it; ``interrupted`` when stopped (Ctrl-C).
 EXPERIMENT_STATUSES = ("running", "complete", "interrupted")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,199}\Z")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9 ._:/-]{0,199}\Z")
 _EVALUATOR = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}\Z")
 
 
 def validate_experiment_name(name: object) -> str:
     """``name`` if it is 1..200 chars of letters, digits, space and ``._:/-`` (starting with a
-    letter or digit); raises :class:`ValidationError` (``invalid_experiment_name``)."""
+    letter, digit or ``_``); raises :class:`ValidationError` (``invalid_experiment_name``)."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValidationError(
             f"invalid experiment name {name!r}: 1..200 chars of letters, digits, space and"
-            " . _ : / -, starting with a letter or digit",
+            " . _ : / -, starting with a letter, digit or _",
             code="invalid_experiment_name",
         )
     return name
