@@ -71,9 +71,11 @@ SAFE = Fingerprints(16, 16)
 EXACT = Fingerprints(32, 64)
 
 #: Wire-cost model (gzip'd bytes, measured on 100k-example manifests; see docs/protocol.md).
+ROUND_TRIP_BYTES = 350.0  # request and status lines and headers of one request/response
 REQUEST_NODE_BYTES = 6.0  # one node number in a request body (requests are not compressed)
 ID_BYTES = 6.0  # one source id in an entries response (sorted: shared prefixes compress)
 FULL_ENTRY_BYTES = 42.0  # one [source_id, 64-hex hash] line of the manifest stream
+STREAM_PREFERENCE = 0.1
 
 
 def digest_bytes(chars: int) -> float:
@@ -200,7 +202,7 @@ def next_step(
 
     def entries_cost(level: int, nodes: float) -> float:
         per_node = count / (1 << level)
-        return nodes * (REQUEST_NODE_BYTES + (per_node + 1) * entry)
+        return ROUND_TRIP_BYTES + nodes * (REQUEST_NODE_BYTES + (per_node + 1) * entry)
 
     @functools.cache
     def best_from(level: int) -> float:  # at ``level`` with the expected differing nodes
@@ -211,10 +213,12 @@ def next_step(
         return min(costs)
 
     def descend_cost(level: int, nodes: float, deeper: int) -> float:
-        return nodes * REQUEST_NODE_BYTES + nodes * (1 << (deeper - level)) * digest
+        return ROUND_TRIP_BYTES + nodes * (REQUEST_NODE_BYTES + (1 << (deeper - level)) * digest)
 
     options: list[tuple[float, Step]] = [
-        (count * FULL_ENTRY_BYTES, Step("full")),
+        # The stream is read incrementally; one entries answer is one JSON document held
+        # whole, so the stream wins unless the entries save more than STREAM_PREFERENCE.
+        (ROUND_TRIP_BYTES + count * FULL_ENTRY_BYTES * (1 - STREAM_PREFERENCE), Step("full")),
         (entries_cost(bits, differing), Step("entries", bits)),
     ]
     for deeper in range(bits + 1, LEAF_BITS + 1):
