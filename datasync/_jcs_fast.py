@@ -24,11 +24,19 @@ writes the rest with ``OPT_SORT_KEYS``:
   output; then the keys are checked and any such key is a miss.
 
 Parsing (:func:`loads`): orjson parses (it refuses NaN, Infinity, 1e400, lone surrogates,
-invalid UTF-8 and a BOM: misses). A walk then applies the reference's other rules: depth,
--0.0 becomes 0.0, integers and floats at or beyond 2**53 are misses (orjson makes floats of
-integer literals beyond 64 bits, so the reference must judge those). Duplicate keys, which
-orjson silently merges, are ruled out by counting colons (see :func:`_no_duplicate_keys`).
-(A byte-level census of the text instead of the walk was measured slower for ~500-byte rows.)
+invalid UTF-8 and a BOM: misses). The reference's other rules are then checked on bytes, at
+C speed, without walking the tree (:func:`_plain_parse`): duplicate keys by counting colons,
+depth by counting colons and ``[``, numbers on orjson's re-serialization of the tree (no
+integer beyond ±(2**53 - 1), no integer-valued float such as ``-0.0`` or ``2**64``). When a
+check cannot clear the text, a walk applies the rules one by one: -0.0 becomes 0.0, integers
+and floats at or beyond 2**53 are misses (orjson makes floats of integer literals beyond 64
+bits, so the reference must judge those), depth.
+
+Serializing parsed values (:func:`canonicalize_parsed`, :func:`loads_content`): values that
+come from the parser hold only ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and
+``None``, so orjson can write them directly; its output is then checked for the only number
+forms in which orjson's text differs from ECMAScript's (see :func:`_es_numbers_only`), and
+only values that hold one take the float-rendering walk.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from typing import Any, Final
 
 import orjson
 
-__all__ = ["MISS", "canonicalize", "es_number", "loads"]
+__all__ = ["MISS", "canonicalize", "canonicalize_parsed", "es_number", "loads", "loads_content"]
 
 MAX_DEPTH: Final = 128  # canonical.MAX_DEPTH (canonical imports this module, not the reverse)
 
@@ -47,9 +55,35 @@ MISS: Final[Any] = object()
 
 _SORTED: Final = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_SUBCLASS
 _PLAIN_DUMP: Final = orjson.OPT_PASSTHROUGH_SUBCLASS
+_STRICT_DUMP: Final = orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_SUBCLASS
 _INF: Final = float("inf")
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 _NON_BMP_BYTES = re.compile(rb"[\xf0-\xf4]")
+#: orjson's serialization of anything that came out of orjson.loads: sorted keys, and raising
+#: (a miss) for integers beyond ±(2**53 - 1). Passing subclasses, dataclasses and datetimes
+#: through to a missing ``default`` makes those raise too (belt and braces: parsed values
+#: never hold them).
+_PARSED_DUMP: Final = _SORTED | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+# Number tokens that orjson writes differently from ECMAScript ``Number::toString``, as they
+# end inside a container (there a number is always followed by ``,``, ``]`` or ``}``):
+#
+# * integer-valued floats below 1e16, which orjson writes ``100.0`` / ``-0.0`` (ES: ``100``
+#   / ``0``): _INTEGRAL_FLOAT;
+# * 1e-6 <= |x| < 1e-5, which orjson writes ``1.5e-6`` (ES: ``0.0000015``): _E6_FLOAT;
+# * every float of at least 1e16, which orjson writes with ``e+`` (ES writes the digits up to
+#   1e21): any ``+`` byte (a one-byte search, fast).
+#
+# Every other float text of orjson equals ECMAScript's: both are the shortest round-trip
+# digits, placed alike (plain decimals from 1e-5 to 1e16, ``d.ddde-x`` below 1e-6, ``d.ddde+x``
+# from 1e21); tests/canonical/test_fast_path.py checks this on millions of doubles. A match
+# inside a string is a false alarm only: the value then takes the float-rendering walk. (Two
+# regular expressions with a literal prefix each are several times faster than one with an
+# alternation.)
+_INTEGRAL_FLOAT = re.compile(rb"\.0[,\]}]")
+_E6_FLOAT = re.compile(rb"e-6[,\]}]")
+# Integer-valued floats that the reference's parser changes or refuses: -0.0 (made 0.0) and
+# 2**53 <= |x| < 1e16 (16 digits; larger ones are written with ``e+``).
+_ROW_CHANGING_FLOAT = re.compile(rb"[:,\[]-0\.0[,\]}]|[0-9]{16}\.0[,\]}]")
 
 
 class _Miss(Exception):
@@ -186,6 +220,103 @@ def canonicalize(value: Any) -> bytes | None:
     return out
 
 
+# --- serializing parsed values ---------------------------------------------------------------
+
+
+def _es_numbers_only(out: bytes) -> bool:
+    """Whether orjson's output ``out`` of a container writes every number as ECMAScript does."""
+    return b"+" not in out and not _INTEGRAL_FLOAT.search(out) and not _E6_FLOAT.search(out)
+
+
+def _shallow_enough(text: bytes, colons: int) -> bool:
+    """Whether the JSON ``text``, which holds ``colons`` colons, nests at most MAX_DEPTH deep.
+
+    Along the deepest chain of containers each one but the last holds the next: an object
+    through a member, written with a colon, an array after its ``[``. So the depth is at most
+    colons + ``[`` + 1 (colons and brackets inside strings only raise that bound).
+    """
+    return colons + text.count(b"[") < MAX_DEPTH
+
+
+def canonicalize_parsed(value: Any) -> bytes | None:
+    """:func:`canonicalize` for a value made only of what the strict parser returns.
+
+    ``value`` must hold nothing but ``dict`` with ``str`` keys, ``list``, ``str``, ``int``,
+    finite ``float``, ``bool`` and ``None`` (anything built from ``loads_strict`` results is):
+    orjson natively writes UUIDs, enums and Fragments, which the reference refuses, and NaN as
+    ``null``. orjson then writes the value directly; only a value whose output holds a number
+    orjson writes differently from ECMAScript, or that may nest too deep, takes the walk of
+    :func:`canonicalize`. Never raises for bad input (returns None: the reference decides).
+    """
+    if type(value) is not dict:
+        return canonicalize(value)
+    try:
+        out = orjson.dumps(value, option=_PARSED_DUMP)
+    except (TypeError, RecursionError):  # lone surrogates, integers beyond 2**53 - 1
+        return None
+    if not (_es_numbers_only(out) and _shallow_enough(out, out.count(b":"))):
+        return canonicalize(value)
+    if not out.isascii() and _NON_BMP_BYTES.search(out) and _has_non_bmp_key(value):
+        return None
+    return out
+
+
+def _content_slice(row: dict[str, Any], dump: bytes, id_key: str) -> bytes | None:
+    """The canonical bytes of ``row`` without its ``id_key`` member, cut from ``dump``.
+
+    ``dump`` is orjson's sorted serialization of ``row``, cleared by :func:`_plain_parse` and
+    holding no number orjson writes differently from ECMAScript. When the row is exactly
+    ``{id_key: scalar, "input": {...}, "metadata": {...}, "output": {...}}`` and ``id_key``
+    sorts first, ``dump`` is ``{`` + the id member + ``,"input":{...},"metadata":{...},
+    "output":{...}}``, and the first ``"input":{`` in it starts the second member: the id
+    member holds no object, and inside a JSON string every ``"`` is escaped. Otherwise (or
+    when a key may hold a character above U+FFFF) None.
+    """
+    if (
+        len(row) != 4
+        or not id_key < "input"
+        or id_key not in row
+        or type(row.get("input")) is not dict
+        or type(row.get("metadata")) is not dict
+        or type(row.get("output")) is not dict
+        or type(row[id_key]) in (dict, list)
+        or (not dump.isascii() and _NON_BMP_BYTES.search(dump))
+    ):
+        return None
+    return b"{" + dump[dump.index(b'"input":{') :]
+
+
+def loads_content(data: bytes, id_key: str) -> tuple[Any, bytes | None] | Any:
+    """``(loads(data), content)`` where the fast path vouches for the row, else :data:`MISS`.
+
+    ``content`` is the canonical bytes of ``{"input", "output", "metadata"}`` taken from the
+    row when the row is exactly those three objects plus a scalar under ``id_key`` (a key
+    sorting before ``"input"``, such as ``"id"``), with no number or key needing care; else
+    None, and the caller builds the content and calls :func:`canonicalize_parsed`. One orjson
+    parse and one orjson serialization do both jobs. Never raises for bad input.
+    """
+    try:
+        row = orjson.loads(data)
+        if type(row) is not dict:
+            return MISS
+        dump = orjson.dumps(row, option=_PARSED_DUMP)
+    except (ValueError, TypeError, RecursionError):  # orjson errors subclass these
+        return MISS
+    colons = dump.count(b":")
+    if (
+        colons != data.count(b":")
+        or (b"\\" in data and b"\\u003" in data)
+        or not _shallow_enough(data, colons)
+        or b"+" in dump
+    ):
+        return MISS
+    if _INTEGRAL_FLOAT.search(dump):  # see _plain_parse
+        return MISS if _ROW_CHANGING_FLOAT.search(dump) else (row, None)
+    if _E6_FLOAT.search(dump):
+        return row, None
+    return row, _content_slice(row, dump, id_key)
+
+
 # --- parsing --------------------------------------------------------------------------------
 
 
@@ -249,6 +380,34 @@ def _check_int(value: int) -> None:
         raise _Miss
 
 
+def _plain_parse(data: bytes, dump: bytes) -> bool:
+    """Whether orjson's parse of ``data`` is already what the reference returns.
+
+    ``dump`` is orjson's serialization of that parse, a ``dict`` or ``list``, under
+    ``OPT_STRICT_INTEGER`` (so no integer in it is beyond ±(2**53 - 1), the range the reference
+    keeps as is). True when, all checked on bytes:
+
+    * no key repeats: the colon counts agree and no colon is escaped
+      (see :func:`_no_duplicate_keys`);
+    * it nests at most MAX_DEPTH deep (see :func:`_shallow_enough`);
+    * no float is -0.0 (which the reference makes 0.0) and none is at or beyond 2**53
+      (integer literals orjson made floats): orjson writes integer-valued floats as ``N.0``
+      below 1e16 and with ``e+`` from there, so without ``+`` and ``.0`` closing a number
+      there is no integer-valued float at all, and where ``.0`` closes one it must not be
+      ``-0.0`` nor have 16 digits (2**53 to 1e16).
+
+    Then the walk of :func:`_fix_dict` would change nothing and miss nothing.
+    """
+    colons = dump.count(b":")
+    return (
+        colons == data.count(b":")
+        and not (b"\\" in data and b"\\u003" in data)
+        and _shallow_enough(data, colons)
+        and b"+" not in dump
+        and (not _INTEGRAL_FLOAT.search(dump) or not _ROW_CHANGING_FLOAT.search(dump))
+    )
+
+
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """``loads_strict(text)`` if the fast path can vouch for the result, else :data:`MISS`.
 
@@ -258,6 +417,10 @@ def loads(text: str | bytes | bytearray | memoryview) -> Any:
         data = text.encode() if isinstance(text, str) else bytes(text)
         tree = orjson.loads(data)
         kind = type(tree)
+        if (kind is dict or kind is list) and _plain_parse(
+            data, orjson.dumps(tree, option=_STRICT_DUMP)
+        ):
+            return tree
         if kind is dict:
             _fix_dict(tree, 1)
         elif kind is list:

@@ -269,8 +269,8 @@ def canonical_content(input: Any, output: Any = None, metadata: Any = None) -> b
 def hash_bytes(data: bytes, scheme: str = "blake3") -> str:
     """Hash already-canonical bytes with ``scheme`` and return lowercase hex."""
     if scheme == "blake3":
-        digest: str = blake3.blake3(data).hexdigest()
-        return digest
+        digest: bytes = blake3.blake3(data).digest()
+        return digest.hex()  # the same text as hexdigest(), a little faster
     if scheme == "sha256-128":
         return hashlib.sha256(data).digest()[:16].hex()
     raise UsageError(
@@ -290,6 +290,19 @@ def content_hash(
     if scheme not in SCHEMES:
         hash_bytes(b"", scheme)
     return hash_bytes(canonical_content(input, output, metadata), scheme)
+
+
+def canonical_content_parsed(input: Any, output: Any = None, metadata: Any = None) -> bytes:
+    """:func:`canonical_content` for parts built only from :func:`loads_strict` results.
+
+    Internal, for :mod:`datasync.sources` (not in ``__all__``). The parts must hold nothing but
+    ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and ``None`` as the parser returns
+    them, which lets the fast path skip its type walk. Same bytes and errors as
+    :func:`canonical_content`.
+    """
+    content = _content(input, output, metadata)
+    fast = _jcs_fast.canonicalize_parsed(content)
+    return fast if fast is not None else _reference_canonicalize(content)
 
 
 # --- strict JSON text ---------------------------------------------------------------------
@@ -369,3 +382,20 @@ def _reference_loads_strict(text: str | bytes | bytearray | memoryview) -> Any:
             details={"line": exc.lineno, "column": exc.colno},
         ) from None
     return _clean(value, "$", 0)
+
+
+def loads_row_content(text: bytes, id_key: str | None) -> tuple[Any, bytes | None]:
+    """``(loads_strict(text), content)``: the row, and maybe its canonical content bytes.
+
+    Internal, for :mod:`datasync.sources` (not in ``__all__``). ``content`` is
+    ``canonical_content(row["input"], row["output"], row["metadata"])`` when the row is exactly
+    those three objects plus ``id_key`` (a key sorting before ``"input"``) and the fast path
+    vouches for it; otherwise None (build the content and call
+    :func:`canonical_content_parsed`). Raises what :func:`loads_strict` raises.
+    """
+    if id_key is not None:
+        fast = _jcs_fast.loads_content(text, id_key)
+        if fast is not _jcs_fast.MISS:
+            row, content = fast
+            return row, content
+    return loads_strict(text), None

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from datasync.canonical import SCHEMES, content_hash, hash_bytes
+from datasync.canonical import SCHEMES, canonical_content_parsed, hash_bytes
 from datasync.errors import CanonicalError, SourceError
 from datasync.sources._arrow import check_binary_mode
 from datasync.sources._example import HashedExample
@@ -29,7 +29,7 @@ from datasync.sources._locations import location_path, open_location, safe_reade
 from datasync.sources._mapping import ColumnMapping, SourceGate
 from datasync.sources._open import detect_format, open_source
 from datasync.sources._problems import check_max_errors
-from datasync.sources._text import parse_jsonl_line, split_lines
+from datasync.sources._text import parse_jsonl_content, split_lines
 
 _Line = tuple[int, bytes | None]
 _Hashed = tuple[int, str | None, str]
@@ -38,10 +38,16 @@ _Hashed = tuple[int, str | None, str]
 def _parse_and_hash(
     lines: list[_Line], name: str, mapping: ColumnMapping, scheme: str
 ) -> list[_Hashed | Failure]:
-    """Worker body: ``(line, source id, hash)`` or a Failure for each non-blank line."""
+    """Worker body: ``(line, source id, hash)`` or a Failure for each non-blank line.
+
+    Rows are parsed by the strict parser, so their parts take ``canonical_content_parsed``; a
+    row shaped ``{id, input, output, metadata}`` comes with its content bytes already.
+    """
     out: list[_Hashed | Failure] = []
+    shaped = mapping.input_keys is None and mapping.source_id_fn is None
+    id_key = mapping.source_id_key if shaped else None  # then the parts are the row's objects
     for lineno, line in lines:
-        record = parse_jsonl_line(lineno, line, name)
+        record, content = parse_jsonl_content(lineno, line, name, id_key)
         if record is None:
             continue
         if isinstance(record, SourceError):
@@ -53,7 +59,9 @@ def _parse_and_hash(
             out.append(Failure.of(exc))
             continue
         try:
-            digest = content_hash(example.input, example.output, example.metadata, scheme=scheme)
+            if content is None:
+                content = canonical_content_parsed(example.input, example.output, example.metadata)
+            digest = hash_bytes(content, scheme)
         except CanonicalError as exc:
             out.append(Failure.of(refused(exc, example)))
             continue

@@ -11,7 +11,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 
-from datasync.canonical import loads_strict
+from datasync.canonical import loads_row_content, loads_strict
 from datasync.errors import CanonicalError, SourceError
 from datasync.sources._example import MAX_JSON_ARRAY_BYTES, MAX_LINE_BYTES
 from datasync.sources._mapping import Record
@@ -77,6 +77,23 @@ def parse_jsonl_line(lineno: int, line: bytes | None, name: str) -> Record | Non
         return lineno, loads_strict(line)
     except CanonicalError as exc:
         return from_canonical(exc, f"{name}:{lineno}")
+
+
+def parse_jsonl_content(
+    lineno: int, line: bytes | None, name: str, id_key: str | None
+) -> tuple[Record | None, bytes | None]:
+    """:func:`parse_jsonl_line`, and the row's canonical content bytes when the fast path has
+    them (see :func:`datasync.canonical.loads_row_content`; ``id_key`` is the source id key
+    of a mapping that takes ``input``/``output``/``metadata`` as they are, else None)."""
+    if line is None:
+        return _too_long(f"{name}:{lineno}"), None
+    if not line.strip():
+        return None, None
+    try:
+        row, content = loads_row_content(line, id_key)
+    except CanonicalError as exc:
+        return from_canonical(exc, f"{name}:{lineno}"), None
+    return (lineno, row), content
 
 
 def jsonl_records(read: Reader, name: str) -> Iterator[Record]:

@@ -15,12 +15,14 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from datasync import _jcs_fast, canonical
+from datasync._jcs_fast import es_number
 from datasync.errors import CanonicalError
 
 VECTORS = Path(__file__).resolve().parents[2] / "golden_vectors"
@@ -49,6 +51,28 @@ def assert_canonicalize_agrees(value: Any) -> None:
     fast = _outcome(canonical.canonicalize, value)
     ref = _outcome(canonical._reference_canonicalize, value)
     assert fast == ref, (value, fast, ref)
+
+
+def assert_row_content_agrees(text: bytes, id_key: str = "id") -> None:
+    """loads_row_content (and canonical_content_parsed) give the reference's row and bytes."""
+    ref = _outcome(canonical._reference_loads_strict, text)
+    try:
+        row, content = canonical.loads_row_content(text, id_key)
+    except CanonicalError as exc:
+        assert ref == ("refused", exc.code, exc.message), (text, ref)
+        return
+    assert ref[0] == "ok" and _same_value(row, ref[1]), (text, row, ref)
+    if type(row) is not dict or not all(type(row.get(k, {})) is dict for k in PARTS):
+        assert content is None
+        return
+    parts = [row.get(k) for k in PARTS]
+    expected = _outcome(lambda p: canonical._reference_canonicalize(canonical._content(*p)), parts)
+    assert _outcome(lambda p: canonical.canonical_content_parsed(*p), parts) == expected, text
+    if content is not None:
+        assert ("ok", content, None) == expected, (text, content, expected)
+
+
+PARTS = ("input", "output", "metadata")
 
 
 def assert_loads_agrees(text: str | bytes) -> None:
@@ -135,6 +159,11 @@ def test_fast_path_equals_reference_on_20000_generated_values_and_texts(
     assert_canonicalize_agrees({"input": value, "output": {}, "metadata": {"v": [value]}})
     text = _text(value, style)
     assert_loads_agrees(text.encode("utf-8", "surrogatepass") if raw else text)
+    row = {"id": 'e,"1', "input": {"v": value}, "metadata": {"m": [value]}, "output": {}}
+    if isinstance(value, dict) and style != 2:
+        row["output"] = value
+    row_text = _text(row, style).encode("utf-8", "surrogatepass")
+    assert_row_content_agrees(row_text)
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -158,6 +187,49 @@ def test_number_text_equals_rfc8785_on_random_bit_patterns_and_edges() -> None:
     values += [-v for v in values]
     expected = rfc8785.dumps(values)
     assert ("[" + ",".join(map(_jcs_fast.es_number, values)) + "]").encode() == expected
+
+
+def test_orjson_float_text_is_ecmascript_text_unless_flagged_on_millions_of_doubles() -> None:
+    """The claim behind canonicalize_parsed: orjson's float text equals ECMAScript's unless it
+    ends in ``.0`` (integer-valued), ends in ``e-6`` or holds ``e+`` — the forms the fast path
+    sends to the float-rendering walk. Checked on random bit patterns (all magnitudes), short
+    decimals, integers, values scaled over 1e-8..1e23 and the neighbours of each threshold."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(20240611)
+    bits = rng.integers(0, 2**64, size=1_500_000, dtype=np.uint64).view(np.float64)
+    short = rng.integers(-(10**7), 10**7, size=300_000) / 10.0 ** rng.integers(0, 13, 300_000)
+    scaled = rng.random(300_000) * 10.0 ** rng.integers(-8, 24, size=300_000)
+    ints = rng.integers(-(2**60), 2**60, size=100_000).astype(np.float64)
+    edges = [1e-6, 1e-5, 1e-4, 1e15, 1e16, 1e21, 2.0**53, 5e-324, 1.7976931348623157e300]
+    near = [np.nextafter(np.full(200, e), np.full(200, d)) for e in edges for d in (0, np.inf)]
+    values = np.concatenate([bits, short, scaled, -scaled, ints, *near])
+    values = values[np.isfinite(values)].tolist()
+    texts = orjson.dumps(values)[1:-1].split(b",")
+    reprs = json.dumps(values)[1:-1].split(", ")  # repr: the shortest round-trip digits
+    assert len(texts) == len(reprs) == len(values)
+    checked = 0
+    for value, text, rep in zip(values, texts, reprs, strict=True):
+        if text.endswith((b".0", b"e-6")) or b"e+" in text:
+            continue
+        checked += 1
+        # repr equals ECMAScript's text unless it has an exponent or a ".0" (es_number, which
+        # test_number_text_equals_rfc8785... pins to rfc8785, handles those).
+        expected = rep if "e" not in rep and not rep.endswith(".0") else es_number(value)
+        if text.decode() != expected:
+            raise AssertionError((value, text, expected))
+    assert checked > 1_000_000
+
+
+def test_every_integer_valued_float_is_flagged_by_its_orjson_text() -> None:
+    """-0.0, 1.0, 2**53 ... are written ``N.0`` below 1e16 and with ``e+`` above: the parse
+    fast path relies on it to leave every integer-valued float to the walk."""
+    powers = [2.0**e for e in range(1024)] + [10.0**e for e in range(309)]
+    values = [0.0, -0.0, *map(float, range(-3000, 3000)), *powers, *[-p for p in powers]]
+    values += [float(2**53 + 2 * k) for k in range(-500, 500)]
+    for value, text in zip(values, orjson.dumps(values)[1:-1].split(b","), strict=True):
+        assert text.endswith(b".0") or b"e+" in text, (value, text)
+        if abs(value) < 1e16 and value:
+            assert text == str(int(value)).encode() + b".0", (value, text)
 
 
 @pytest.mark.parametrize(
@@ -334,6 +406,74 @@ def test_the_callers_value_is_not_changed() -> None:
     canonical.canonicalize(value)
     assert value == {"a": [1.0, {"b": -0.0}], "c": (0.5,)}
     assert type(value["a"][0]) is float and str(value["a"][1]["b"]) == "-0.0"
+
+
+# --- rows with their content bytes (the JSONL hashing path) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"id": "e1", "input": {"q": "Why?"}, "output": {"a": 1}, "metadata": {"s": 0.5}}',
+        b'{"id":"a,\\"","input":{"b":[1,{"c":null}]},"output":{},"metadata":{"t":true}}',
+        b'{"id": 7, "input": {}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"n": 1.0, "m": 100.0}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"n": -0.0}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"n": 9007199254740992.0}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"n": 9007199254740993}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"n": 18446744073709551617}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"n": 1.5e-6, "o": 1e16, "p": 1e-7}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"s": "a.0,b e-6] 1e+5"}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"\xf0\x9f\x98\x80": 1, "\xee\x80\x80": 2}, "output": {}, '
+        b'"metadata": {}}',
+        b'{"id": "x", "input": {"a": 1, "a": 2}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"a\\u003a": 1, "a:": 2}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"q": "\\ud800"}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"q": NaN}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {}, "metadata": {}}',
+        b'{"id": "x", "input": {}, "output": null, "metadata": {}}',
+        b'{"id": "x", "input": {}, "output": {}, "metadata": {}, "extra": 1}',
+        b'{"uid": "x", "input": {}, "output": {}, "metadata": {}}',
+        b'{"id": {"k": 1}, "input": {}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": [], "output": {}, "metadata": {}}',
+        b"[1, 2]",
+        b'{"id": "x", "input": ' + b"[" * 126 + b"]" * 126 + b', "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"a": '
+        + b"[" * 126
+        + b"]" * 126
+        + b'}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"a": '
+        + b"[" * 127
+        + b"]" * 127
+        + b'}, "output": {}, "metadata": {}}',
+        b'{"id": "x", "input": {"a": "::::::::::"}, "output": {}, "metadata": {}}',
+    ],
+)
+def test_rows_and_content_bytes_are_the_references(text: bytes) -> None:
+    assert_row_content_agrees(text)
+    assert_row_content_agrees(text, "uid")
+
+
+def test_the_common_row_shape_comes_with_its_content_bytes_and_no_walk() -> None:
+    text = b'{"id": "q1", "input": {"q": "Why?"}, "output": {"a": "x"}, "metadata": {"s": 0.25}}'
+    fast = _jcs_fast.loads_content(text, "id")
+    assert fast is not _jcs_fast.MISS
+    assert fast[1] == b'{"input":{"q":"Why?"},"metadata":{"s":0.25},"output":{"a":"x"}}'
+    # 1.0 is written "1" by JCS: the row is still the parser's, the content takes the walk.
+    row, content = canonical.loads_row_content(text.replace(b"0.25", b"1.0"), "id")
+    assert content is None and row["metadata"] == {"s": 1.0}
+    assert canonical.canonical_content_parsed(row["input"], row["output"], row["metadata"]) == (
+        b'{"input":{"q":"Why?"},"metadata":{"s":1},"output":{"a":"x"}}'
+    )
+
+
+def test_parsed_values_deeper_than_the_limit_are_refused_like_the_reference() -> None:
+    for depth in (124, 125, 126, 127):  # content depth 2 + depth: the limit is 128
+        value = {"k": _nest(depth, 1)}
+        expected = _outcome(canonical._reference_canonicalize, canonical._content(value, {}, {}))
+        got = _outcome(canonical.canonical_content_parsed, value)
+        assert got == expected, depth
+        assert (got[0] == "ok") == (depth <= 126)
 
 
 # --- golden vectors through both paths ------------------------------------------------------
