@@ -184,11 +184,12 @@ describe("remoteView + planAgainst (planning by descent)", () => {
   });
 
   it("chooses the same steps as Python's next_step", () => {
-    // Expected values printed by datasync.client._remote.next_step for the same arguments.
-    assert.deepEqual(nextStep(0, 1, 100_000, 1, FAST), { kind: "descend", bits: 2 });
+    // Expected values printed by datasync.client._remote.next_step for the same arguments
+    // (with the per-request ROUND_TRIP_BYTES and STREAM_PREFERENCE of commit dac55b2).
+    assert.deepEqual(nextStep(0, 1, 100_000, 1, FAST), { kind: "descend", bits: 4 });
     assert.deepEqual(nextStep(0, 1, 100_000, 90_000, FAST), { kind: "entries", bits: 0 });
-    assert.deepEqual(nextStep(0, 1, 10, 1, EXACT), { kind: "descend", bits: 1 });
-    assert.deepEqual(nextStep(4, 3, 100_000, 3, SAFE), { kind: "descend", bits: 6 });
+    assert.deepEqual(nextStep(0, 1, 10, 1, EXACT), { kind: "full" }); // a round trip costs more than 10 entries
+    assert.deepEqual(nextStep(4, 3, 100_000, 3, SAFE), { kind: "descend", bits: 7 });
     assert.deepEqual(nextStep(8, 40, 1_000_000, 40, FAST), { kind: "descend", bits: 10 });
     assert.deepEqual(nextStep(0, 1, 100_000, 1000, EXACT), { kind: "descend", bits: 10 });
   });

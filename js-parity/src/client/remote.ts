@@ -36,9 +36,19 @@ export function isExact(f: Fingerprints): boolean {
 }
 
 // Wire-cost model (gzip'd bytes), the constants of Python's _remote.py.
+/** Request and status lines and headers of one request/response. */
+const ROUND_TRIP_BYTES = 350.0;
+/** One node number in a request body (requests are not compressed). */
 const REQUEST_NODE_BYTES = 6.0;
+/** One source id in an entries response (sorted: shared prefixes compress). */
 const ID_BYTES = 6.0;
+/** One `[source_id, 64-hex hash]` line of the manifest stream. */
 const FULL_ENTRY_BYTES = 42.0;
+/**
+ * The stream is read incrementally; one entries answer is one JSON document held whole, so
+ * the stream wins unless the entries save more than this fraction.
+ */
+const STREAM_PREFERENCE = 0.1;
 
 /** What the planner needs from a server (the HTTP client implements it). */
 export interface ManifestSource {
@@ -139,15 +149,17 @@ export type Step = { kind: "full" } | { kind: "entries"; bits: number } | { kind
  * The first step of the path that should move the fewest bytes from here: the entries of
  * the `differing` nodes at level `bits`, the whole manifest, or descending to a deeper level
  * and continuing from there at the expected number of differing nodes (Python's
- * `next_step`, same constants).
+ * `next_step`, same constants). Every request costs a round trip (`ROUND_TRIP_BYTES`), and
+ * the manifest stream is preferred unless the alternatives save more than
+ * `STREAM_PREFERENCE` of it.
  */
 export function nextStep(bits: number, differing: number, count: number, changes: number, fingerprints: Fingerprints): Step {
   const digest = fingerprints.digestChars / 2 + 1.5;
   const entry = ID_BYTES + fingerprints.hashChars / 2 + 1.0;
   const entriesCost = (level: number, nodes: number): number =>
-    nodes * (REQUEST_NODE_BYTES + (count / (1 << level) + 1) * entry);
+    ROUND_TRIP_BYTES + nodes * (REQUEST_NODE_BYTES + (count / (1 << level) + 1) * entry);
   const descendCost = (level: number, nodes: number, deeper: number): number =>
-    nodes * REQUEST_NODE_BYTES + nodes * (1 << (deeper - level)) * digest;
+    ROUND_TRIP_BYTES + nodes * (REQUEST_NODE_BYTES + (1 << (deeper - level)) * digest);
   const memo = new Map<number, number>();
   const bestFrom = (level: number): number => {
     const known = memo.get(level);
@@ -161,7 +173,7 @@ export function nextStep(bits: number, differing: number, count: number, changes
     return best;
   };
   let choice: Step = { kind: "full" };
-  let cost = count * FULL_ENTRY_BYTES;
+  let cost = ROUND_TRIP_BYTES + count * FULL_ENTRY_BYTES * (1 - STREAM_PREFERENCE);
   const consider = (c: number, step: Step): void => {
     if (c < cost) [cost, choice] = [c, step];
   };
