@@ -183,7 +183,7 @@ def report(kind: str, n: int, steps: list[Step], server_rss: int) -> None:
     for s in steps:
         summary = s.result["summary"]
         stored = sum(int(v) for k, v in summary.items() if k != "unchanged")  # type: ignore[attr-defined]
-        rate = f"{stored / s.wall:,.0f}" if stored else "-"
+        rate = f"{stored / s.wall:,.0f}" if s.label == "initial" else "-"
         print(
             f"{s.label:<10} {s.wall:>7.2f} {float(str(s.result['seconds'])):>7.2f}"
             f" {s.result['bytes_sent']:>11} {s.result['bytes_received']:>9}"
