@@ -16,6 +16,7 @@
 
 import { DatasetsAPI } from "./datasets.js";
 import { UsageError } from "./errors.js";
+import { ExperimentsAPI } from "./experiments.js";
 import { Http, type HttpOptions, type WireCount } from "./http.js";
 
 export type ClientOptions = HttpOptions;
@@ -24,6 +25,8 @@ export type ClientOptions = HttpOptions;
 export interface Client {
   readonly baseUrl: string;
   readonly datasets: DatasetsAPI;
+  /** Experiments: `run` (= {@link runExperiment}), `get`, `list`, `iterRuns`. */
+  readonly experiments: ExperimentsAPI;
   /** Body bytes sent and received so far (responses counted decoded). */
   readonly wire: WireCount;
   /** The server's `/v1/health` answer. */
@@ -49,9 +52,11 @@ export function createClient(options: ClientOptions = {}): Client {
   const apiKey = options.apiKey ?? env["DATASYNC_API_KEY"];
   const { baseUrl: _, apiKey: __, ...rest } = options;
   const http = new Http(baseUrl, apiKey === undefined ? rest : { ...rest, apiKey });
+  const datasets = new DatasetsAPI(http);
   return {
     baseUrl: http.baseUrl,
-    datasets: new DatasetsAPI(http),
+    datasets,
+    experiments: new ExperimentsAPI(http, datasets),
     wire: http.wire,
     health: () => http.json({ method: "GET", path: "/health" }),
   };
@@ -73,6 +78,40 @@ export {
   ValidationError,
   errorFromWire,
 } from "./errors.js";
+export {
+  type CallContext,
+  type Counts,
+  DEFAULT_EVALUATOR_SEES,
+  DEFAULT_TASK_SEES,
+  type Evaluator,
+  type EvaluatorArgs,
+  type EvaluatorFn,
+  type EvaluatorStats,
+  type ExperimentInfo,
+  type ExperimentResult,
+  ExperimentsAPI,
+  type RunExperimentOptions,
+  type Task,
+  type TaskExample,
+  runExperiment,
+} from "./experiments.js";
+export {
+  type EvaluationRecord,
+  type EvaluatorPart,
+  type ExampleRecord,
+  type Part,
+  type Previous,
+  type RunRecord,
+  ScoreError,
+  evaluationHash,
+  fingerprint,
+  jsonOutput,
+  normalizeResult,
+  planEvaluations,
+  planRuns,
+  seenHash,
+} from "./reuse.js";
+export { type Call, type Outcome, runCalls } from "./runner.js";
 export { LEAF_BITS, LeafTable, bucketOf, entryBytes, leafDigest } from "./manifest.js";
 export { type Change, type ChangeKind, type Mode, type Plan, planChanges } from "./plan.js";
 export type { ChangeSummary, Dataset, DatasetInfo, Page, StoredExample, VersionInfo } from "./records.js";

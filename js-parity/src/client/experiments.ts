@@ -1,0 +1,530 @@
+/**
+ * `runExperiment` and `client.experiments`: run a task over a pinned dataset version, score
+ * it, record runs and evaluations on the server, and re-run only what changed — with the
+ * reuse rule of Python's `run_experiment` (docs/experiments.md; the hashes in ./reuse.ts).
+ *
+ * ```ts
+ * const result = await runExperiment({
+ *   client, experimentName: "calc", dataset: v1,      // { datasetId, versionId }
+ *   task: async ({ input }) => ({ answer: await model(input.question) }),
+ *   taskSees: ["input"], taskVersion: "v1",
+ *   evaluators: [{ name: "correct", fn: ({ output, expected }) => deepEqual(output, expected) }],
+ * });
+ * result; // { experimentId, ran, reused, errors, scores: { correct: 1 }, ... }
+ * ```
+ */
+
+import { type Http, ref } from "./http.js";
+import type { DatasetsAPI } from "./datasets.js";
+import { UsageError } from "./errors.js";
+import { camel } from "./records.js";
+import {
+  type EvaluationRecord,
+  type EvaluatorPart,
+  type EvaluatorSpec,
+  type ExampleRecord,
+  type Part,
+  PARTS,
+  type Previous,
+  type RunRecord,
+  ScoreError,
+  checkEvaluatorName,
+  checkExperimentName,
+  checkSees,
+  fingerprint,
+  jsonOutput,
+  normalizeResult,
+  planEvaluations,
+  planRuns,
+  seenHash,
+} from "./reuse.js";
+import { type Outcome, runCalls } from "./runner.js";
+
+/** What a task is handed: the source id and only the parts it declared in `taskSees`. */
+export interface TaskExample {
+  sourceId: string;
+  input?: Record<string, unknown>;
+  /** The example's `output` part (the expected answer). */
+  expected?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+/** What an evaluator is handed: its parts of the example and, if it sees it, the task's `output`. */
+export interface EvaluatorArgs extends TaskExample {
+  output?: unknown;
+}
+
+/** `signal` aborts when the call times out or the experiment is stopped. */
+export interface CallContext {
+  signal: AbortSignal;
+}
+
+export type Task = (example: TaskExample, context: CallContext) => unknown;
+export type EvaluatorFn = (args: EvaluatorArgs, context: CallContext) => unknown;
+
+/** An evaluator: a named function, or `{ name, fn, sees?, version? }`. */
+export type Evaluator =
+  | EvaluatorFn
+  | { name: string; fn: EvaluatorFn; sees?: EvaluatorPart[]; version?: string };
+
+export const DEFAULT_TASK_SEES: readonly Part[] = ["input"];
+export const DEFAULT_EVALUATOR_SEES: readonly EvaluatorPart[] = ["output", "expected"];
+const EVALUATOR_PARTS: readonly EvaluatorPart[] = ["output", ...PARTS];
+
+export interface RunExperimentOptions {
+  client: { experiments: ExperimentsAPI };
+  /** The pinned version (`versionId` omitted or null: the head when the run starts). */
+  dataset: ({ datasetId: number } | { datasetName: string }) & { versionId?: number | null };
+  task: Task;
+  /** Which parts the task is handed and its results are keyed by (default `["input"]`). */
+  taskSees?: Part[];
+  /** The task's fingerprint is `version:V` (else derived from `task.toString()`). */
+  taskVersion?: string;
+  evaluators?: Evaluator[];
+  /** Default: `task.name`, else `"experiment"`. */
+  experimentName?: string;
+  /** At most this many calls in flight (default 8). */
+  concurrency?: number;
+  /** Per call (task or evaluator); an overdue call is recorded as a timeout and abandoned. */
+  timeoutMs?: number;
+  tags?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  /** `"auto"` (default): reuse the newest experiment of the same name on this dataset. */
+  reuse?: "auto" | "none";
+  /** Reuse this experiment's results instead of the newest of the same name. */
+  reuseFrom?: number;
+  /** Only examples whose metadata contains this. */
+  where?: Record<string, unknown>;
+  /** Stops the run: what finished is kept, the experiment is marked `interrupted`. */
+  signal?: AbortSignal;
+  onProgress?: (counts: Counts) => void;
+}
+
+export interface Counts {
+  total: number;
+  ran: number;
+  reused: number;
+  errors: number;
+  scored: number;
+  scoreErrors: number;
+  scoresReused: number;
+}
+
+export interface EvaluatorStats {
+  name: string;
+  count: number;
+  mean: number | null;
+  errors: number;
+}
+
+/** An experiment as the server records it (docs/protocol.md §8), camelCase. */
+export interface ExperimentInfo {
+  id: number;
+  datasetId: number;
+  dataset: string;
+  versionId: number;
+  name: string;
+  taskFingerprint: string;
+  evaluators: Record<string, string>;
+  tags: Record<string, string>;
+  metadata: Record<string, unknown>;
+  status: "running" | "complete" | "interrupted";
+  createdAt: string;
+  endedAt: string | null;
+  reusedFromId: number | null;
+  ran: number;
+  reused: number;
+  errors: number;
+  scores: Record<string, EvaluatorStats>;
+}
+
+export interface ExperimentResult {
+  experimentId: number;
+  /** Runs executed by this experiment (errors included). */
+  ran: number;
+  /** Runs copied from an earlier experiment. */
+  reused: number;
+  /** Runs that ended in an error. */
+  errors: number;
+  /** Mean score per evaluator (`null`: no scores). */
+  scores: Record<string, number | null>;
+  /** The recorded experiment, as the server returned it when finished. */
+  experiment: ExperimentInfo;
+}
+
+const BATCH = 100;
+const PAGE = 500;
+
+interface BoundEvaluator extends EvaluatorSpec {
+  fn: EvaluatorFn;
+}
+
+/** Experiments on one server; reached as `client.experiments`. */
+export class ExperimentsAPI {
+  constructor(
+    private readonly http: Http,
+    private readonly datasets: DatasetsAPI,
+  ) {}
+
+  /** One experiment with counts and scores. Throws {@link NotFoundError} (`experiment_not_found`). */
+  async get(experimentId: number): Promise<ExperimentInfo> {
+    return camel(await this.http.json({ method: "GET", path: `/experiments/${id(experimentId)}` }));
+  }
+
+  /** Experiments, newest first: of `dataset` (name or id), named `name`, with every tag of `tags`. */
+  async list(options: { dataset?: string | number; name?: string; tags?: Record<string, string | null> } = {}): Promise<ExperimentInfo[]> {
+    const query: [string, string | number][] = [];
+    if (options.dataset !== undefined) query.push(["dataset", String(options.dataset)]);
+    if (options.name !== undefined) query.push(["name", options.name]);
+    for (const [key, value] of Object.entries(options.tags ?? {})) query.push(value === null ? ["has_tag", key] : [`tag.${key}`, value]);
+    const out: ExperimentInfo[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: [string, string | number][] = [...query, ["limit", PAGE]];
+      if (cursor !== null) q.push(["cursor", cursor]);
+      const body: WirePage = await this.http.json({ method: "GET", path: "/experiments", query: q });
+      out.push(...body.items.map((e) => camel<ExperimentInfo>(e)));
+      cursor = body.next_cursor;
+    } while (cursor !== null);
+    return out;
+  }
+
+  /** Every run of an experiment by source id, each with its evaluations. */
+  async *iterRuns(experimentId: number): AsyncGenerator<RunRecord> {
+    let cursor: string | null = null;
+    do {
+      const query: [string, string | number][] = [["limit", PAGE]];
+      if (cursor !== null) query.push(["cursor", cursor]);
+      const body: WirePage = await this.http.json({ method: "GET", path: `/experiments/${id(experimentId)}/runs`, query });
+      yield* body.items.map(runFromWire);
+      cursor = body.next_cursor;
+    } while (cursor !== null);
+  }
+
+  /** {@link runExperiment} on this client (the same options but `client`). */
+  async run(options: Omit<RunExperimentOptions, "client">): Promise<ExperimentResult> {
+    const concurrency = options.concurrency ?? 8;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new UsageError(`concurrency must be an integer >= 1, not ${String(concurrency)}`, { code: "bad_option" });
+    }
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+      throw new UsageError(`timeoutMs must be > 0, not ${String(options.timeoutMs)}`, { code: "bad_option" });
+    }
+    const reuse = options.reuse ?? "auto";
+    if (reuse !== "auto" && reuse !== "none") {
+      throw new UsageError(`reuse must be "auto" or "none", not ${JSON.stringify(reuse)}`, { code: "bad_option" });
+    }
+    if (typeof options.task !== "function") throw new UsageError("task must be a function", { code: "not_callable" });
+    const name = checkExperimentName(options.experimentName ?? (options.task.name || "experiment"));
+    const sees = checkSees(options.taskSees ?? [...DEFAULT_TASK_SEES], PARTS, "taskSees");
+    const taskFingerprint = fingerprint(options.task, options.taskVersion);
+    const evaluators = bindEvaluators(options.evaluators ?? []);
+    const pinned = await this.pin(options.dataset);
+    const examples = await this.examples(pinned, options.where);
+    const previous = await this.previous(pinned.datasetId, name, reuse, options.reuseFrom);
+    const created = await this.http.json<unknown>({
+      method: "POST",
+      path: "/experiments",
+      json: {
+        dataset: String(pinned.datasetId),
+        version_id: pinned.versionId,
+        name,
+        task_fingerprint: taskFingerprint,
+        evaluators: Object.fromEntries(evaluators.map((e) => [e.name, e.fingerprint])),
+        tags: options.tags ?? {},
+        metadata: options.metadata ?? {},
+        reused_from_id: previous?.experimentId ?? null,
+      },
+    });
+    const experimentId = camel<ExperimentInfo>(created).id;
+    const run = new Execution(this.http, experimentId, options, sees, taskFingerprint, evaluators, previous, concurrency);
+    try {
+      await run.execute(examples);
+    } catch (err) {
+      await this.finish(experimentId, "interrupted").catch(() => undefined);
+      throw err;
+    }
+    if (options.signal?.aborted) {
+      await this.finish(experimentId, "interrupted");
+      throw options.signal.reason;
+    }
+    const experiment = await this.finish(experimentId, "complete");
+    const scores = Object.fromEntries(Object.entries(experiment.scores).map(([k, v]) => [k, v.mean]));
+    const { ran, reused, errors } = experiment;
+    return { experimentId, ran, reused, errors, scores, experiment };
+  }
+
+  private async finish(experimentId: number, status: string): Promise<ExperimentInfo> {
+    return camel(await this.http.json({ method: "POST", path: `/experiments/${id(experimentId)}/finish`, json: { status } }));
+  }
+
+  private async pin(dataset: RunExperimentOptions["dataset"]): Promise<{ datasetId: number; versionId: number }> {
+    if (typeof dataset !== "object" || dataset === null) {
+      throw new UsageError("dataset must be { datasetId, versionId } or { datasetName, versionId? }", { code: "bad_option" });
+    }
+    const target = "datasetId" in dataset ? { datasetId: dataset.datasetId } : { datasetName: dataset.datasetName };
+    const info = await this.datasets.getVersion(target, dataset.versionId ?? undefined);
+    return { datasetId: info.datasetId, versionId: info.id };
+  }
+
+  private async examples(pinned: { datasetId: number; versionId: number }, where?: Record<string, unknown>): Promise<ExampleRecord[]> {
+    const out: ExampleRecord[] = [];
+    const options = where === undefined ? { versionId: pinned.versionId } : { versionId: pinned.versionId, where };
+    for await (const e of this.datasets.iterExamples({ datasetId: pinned.datasetId }, options)) out.push(e);
+    return out;
+  }
+
+  private async previous(datasetId: number, name: string, reuse: string, reuseFrom?: number): Promise<Previous | null> {
+    let info: ExperimentInfo;
+    if (reuseFrom !== undefined) {
+      info = await this.get(reuseFrom);
+    } else if (reuse === "auto") {
+      const page: WirePage = await this.http.json({
+        method: "GET",
+        path: "/experiments",
+        query: [["dataset", String(datasetId)], ["name", name], ["limit", 1]],
+      });
+      if (page.items.length === 0) return null;
+      info = camel(page.items[0]);
+    } else {
+      return null;
+    }
+    const runs = new Map<string, RunRecord>();
+    for await (const r of this.iterRuns(info.id)) runs.set(r.sourceId, r);
+    return { experimentId: info.id, taskFingerprint: info.taskFingerprint, evaluators: info.evaluators, runs };
+  }
+}
+
+/**
+ * Run `task` over every example of a pinned dataset version, score each output with
+ * `evaluators`, and record runs and evaluations on the server; with `reuse: "auto"` copy the
+ * results of the newest earlier experiment of the same name wherever the task's fingerprint
+ * and the parts it sees are unchanged (docs: js-parity/README.md, "runExperiment").
+ *
+ * An error thrown by one example's task is that run's `error`; the rest go on. Throws
+ * {@link UsageError} (options), {@link ValidationError} (names), {@link NotFoundError}
+ * (dataset, version, `reuseFrom`), {@link TagError}, transport errors, and `signal.reason`
+ * when stopped (what finished is kept; the experiment is marked `interrupted`).
+ */
+export async function runExperiment(options: RunExperimentOptions): Promise<ExperimentResult> {
+  const { client, ...rest } = options;
+  if (typeof client !== "object" || client === null || !(client.experiments instanceof ExperimentsAPI)) {
+    throw new UsageError("runExperiment needs client: createClient(...)", { code: "bad_option" });
+  }
+  return client.experiments.run(rest);
+}
+
+function bindEvaluators(given: readonly Evaluator[]): BoundEvaluator[] {
+  if (!Array.isArray(given)) throw new UsageError("evaluators must be an array", { code: "bad_option" });
+  const out: BoundEvaluator[] = [];
+  for (const item of given) {
+    const spec = typeof item === "function" ? { name: item.name, fn: item } : item;
+    if (typeof spec !== "object" || spec === null || typeof spec.fn !== "function") {
+      throw new UsageError("an evaluator is a named function or { name, fn, sees?, version? }", { code: "not_callable" });
+    }
+    const name = checkEvaluatorName(spec.name);
+    if (out.some((e) => e.name === name)) {
+      throw new UsageError(`two evaluators are named ${JSON.stringify(name)}; name them explicitly: { name, fn }`, {
+        code: "duplicate_evaluator",
+      });
+    }
+    const partsSeen = "sees" in spec && spec.sees !== undefined ? spec.sees : [...DEFAULT_EVALUATOR_SEES];
+    const sees = checkSees(partsSeen, EVALUATOR_PARTS, `evaluator ${name}: sees`);
+    const version = "version" in spec ? spec.version : undefined;
+    out.push({ name, fn: spec.fn, sees, fingerprint: fingerprint(spec.fn, version) });
+  }
+  return out;
+}
+
+/** What a function that sees `sees` is handed for `example`. */
+function view(example: ExampleRecord, sees: readonly EvaluatorPart[], output?: unknown): EvaluatorArgs {
+  const args: EvaluatorArgs = { sourceId: example.sourceId };
+  if (sees.includes("input")) args.input = example.input;
+  if (sees.includes("expected")) args.expected = example.output;
+  if (sees.includes("metadata")) args.metadata = example.metadata;
+  if (sees.includes("output")) args.output = output;
+  return args;
+}
+
+/** One experiment's calls and writes (results go to the server in batches as they finish). */
+class Execution {
+  private readonly counts: Counts = { total: 0, ran: 0, reused: 0, errors: 0, scored: 0, scoreErrors: 0, scoresReused: 0 };
+
+  constructor(
+    private readonly http: Http,
+    private readonly experimentId: number,
+    private readonly options: Omit<RunExperimentOptions, "client">,
+    private readonly sees: Part[],
+    private readonly taskFingerprint: string,
+    private readonly evaluators: BoundEvaluator[],
+    private readonly previous: Previous | null,
+    private readonly concurrency: number,
+  ) {}
+
+  async execute(examples: ExampleRecord[]): Promise<void> {
+    this.counts.total = examples.length;
+    const plan = planRuns(examples, this.sees, this.taskFingerprint, this.previous);
+    const byId = new Map(examples.map((e) => [e.sourceId, e]));
+    const finished: RunRecord[] = [...plan.reused];
+    const runs = new Batcher((items: RunRecord[]) => this.post("runs", { runs: items.map(runToWire) }));
+    for (const run of plan.reused) await runs.add(run);
+    this.counts.reused = plan.reused.length;
+    this.notify();
+    const settings = { concurrency: this.concurrency, timeoutMs: this.options.timeoutMs, stop: this.options.signal };
+    const calls = plan.toRun.map((e) => (signal: AbortSignal) => this.options.task(view(e, this.sees), { signal }));
+    try {
+      await runCalls(calls, async (i, outcome) => {
+        const record = runRecord(plan.toRun[i] as ExampleRecord, seenHash(plan.toRun[i] as ExampleRecord, this.sees), outcome);
+        finished.push(record);
+        this.counts.ran += 1;
+        this.counts.errors += record.error === null ? 0 : 1;
+        this.notify();
+        await runs.add(record);
+      }, settings);
+    } finally {
+      await runs.flush();
+    }
+    if (this.options.signal?.aborted) return;
+    const pairs = finished.map((r) => [byId.get(r.sourceId) as ExampleRecord, r] as [ExampleRecord, RunRecord]);
+    const { copied, jobs } = planEvaluations(pairs, this.evaluators, this.previous);
+    const out = new Batcher((items: [string, EvaluationRecord][]) =>
+      this.post("evaluations", { evaluations: items.map(([sid, e]) => ({ source_id: sid, ...evaluationToWire(e) })) }),
+    );
+    for (const item of copied) await out.add(item);
+    this.counts.scoresReused = copied.length;
+    const evalCalls = jobs.map((job) => (signal: AbortSignal) =>
+      job.evaluator.fn(view(job.example, job.evaluator.sees, job.run.output), { signal }),
+    );
+    try {
+      await runCalls(evalCalls, async (i, outcome) => {
+        const job = jobs[i] as (typeof jobs)[number];
+        const record = evaluationRecord(job.evaluator.name, job.seenHash, outcome);
+        this.counts.scored += 1;
+        this.counts.scoreErrors += record.error === null ? 0 : 1;
+        this.notify();
+        await out.add([job.run.sourceId, record]);
+      }, settings);
+    } finally {
+      await out.flush();
+    }
+  }
+
+  private notify(): void {
+    this.options.onProgress?.({ ...this.counts });
+  }
+
+  private async post(what: "runs" | "evaluations", json: unknown): Promise<void> {
+    await this.http.json({ method: "POST", path: `/experiments/${this.experimentId}/${what}`, json });
+  }
+}
+
+/** Items handed to `write` every `size`, one write at a time. */
+class Batcher<T> {
+  private items: T[] = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly write: (items: T[]) => Promise<void>, private readonly size = BATCH) {}
+
+  add(item: T): Promise<void> {
+    this.items.push(item);
+    return this.items.length >= this.size ? this.flush() : Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    const items = this.items;
+    this.items = [];
+    if (items.length > 0) this.chain = this.chain.then(() => this.write(items));
+    return this.chain;
+  }
+}
+
+function runRecord(example: ExampleRecord, seen: string, outcome: Outcome): RunRecord {
+  let output: unknown = null;
+  let error = outcome.error;
+  if (error === null) {
+    const json = jsonOutput(outcome.value);
+    if ("error" in json) error = json.error;
+    else output = json.output;
+  }
+  return {
+    sourceId: example.sourceId,
+    contentHash: example.hash,
+    seenHash: seen,
+    output,
+    error,
+    latencySeconds: outcome.seconds,
+    startedAt: outcome.startedAt,
+    endedAt: outcome.endedAt,
+    reusedFrom: null,
+    evaluations: [],
+  };
+}
+
+function evaluationRecord(name: string, seen: string, outcome: Outcome): EvaluationRecord {
+  const failed = (error: string): EvaluationRecord => ({
+    name, score: null, label: null, explanation: null, error, seenHash: seen, reused: false,
+  });
+  if (outcome.error !== null) return failed(outcome.error);
+  try {
+    return { ...normalizeResult(name, outcome.value), seenHash: seen };
+  } catch (err) {
+    if (err instanceof ScoreError) return failed(`ScoreError: ${err.message}`);
+    throw err;
+  }
+}
+
+interface WirePage {
+  items: unknown[];
+  next_cursor: string | null;
+}
+
+function id(experimentId: number): string {
+  if (!Number.isSafeInteger(experimentId)) {
+    throw new UsageError(`experiment id must be an integer, not ${String(experimentId)}`, { code: "bad_option" });
+  }
+  return ref(experimentId);
+}
+
+function evaluationToWire(e: EvaluationRecord): Record<string, unknown> {
+  return {
+    name: e.name, score: e.score, label: e.label, explanation: e.explanation,
+    error: e.error, seen_hash: e.seenHash, reused: e.reused,
+  };
+}
+
+function runToWire(r: RunRecord): Record<string, unknown> {
+  return {
+    source_id: r.sourceId,
+    content_hash: r.contentHash,
+    seen_hash: r.seenHash,
+    output: r.output,
+    error: r.error,
+    latency_seconds: r.latencySeconds,
+    started_at: r.startedAt,
+    ended_at: r.endedAt,
+    reused_from: r.reusedFrom,
+    evaluations: r.evaluations.map(evaluationToWire),
+  };
+}
+
+function runFromWire(wire: unknown): RunRecord {
+  const r = camel<RunRecord & { evaluations: unknown[] }>(wire);
+  return {
+    sourceId: r.sourceId,
+    contentHash: r.contentHash,
+    seenHash: r.seenHash,
+    output: r.output ?? null,
+    error: r.error ?? null,
+    latencySeconds: r.latencySeconds ?? null,
+    startedAt: r.startedAt ?? null,
+    endedAt: r.endedAt ?? null,
+    reusedFrom: r.reusedFrom ?? null,
+    evaluations: (r.evaluations ?? []).map((e) => {
+      const x = camel<EvaluationRecord>(e);
+      return {
+        name: x.name, score: x.score ?? null, label: x.label ?? null, explanation: x.explanation ?? null,
+        error: x.error ?? null, seenHash: x.seenHash ?? "", reused: Boolean(x.reused),
+      };
+    }),
+  };
+}
