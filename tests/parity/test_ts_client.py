@@ -656,3 +656,48 @@ return await ds.runExperiment({ client, experimentName: "stopped",
         5,
         stopped.id,
     )
+
+
+def test_ts_experiment_over_many_examples_batches_bounds_concurrency_and_python_reuses_it(
+    live: Live,
+) -> None:
+    data = rows(250)
+    v1 = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
+    out = live.node(
+        """
+let inFlight = 0, most = 0;
+const result = await ds.runExperiment({
+  client, experimentName: "big", dataset: { datasetName: "qa" },
+  task: async ({ input }) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((r) => setTimeout(r, 2));
+    inFlight--;
+    return { n: input.question.length };
+  },
+  taskVersion: "v1", concurrency: 8, tags: { model: "m1" }, metadata: { note: "é" },
+});
+return { result, most };
+"""
+    )
+    assert out["most"] == 8
+    result = out["result"]
+    assert (result["ran"], result["reused"], result["errors"]) == (250, 0, 0)
+    assert result["experiment"]["versionId"] == v1.version_id  # no versionId: the head
+    [listed] = live.python.experiments.list(dataset="qa", tags={"model": "m1"})
+    assert (listed.id, listed.metadata, listed.status) == (
+        result["experimentId"],
+        {"note": "é"},
+        "complete",
+    )
+    runs = _runs(live, listed.id)
+    assert len(runs) == 250
+    stored = live.state("qa")
+    assert all(r.output == {"n": len(stored[sid]["input"]["question"])} for sid, r in runs.items())
+
+    def task(input: dict[str, Any]) -> Any:
+        raise AssertionError("every run is reused")
+
+    again = live.python.experiments.run(
+        ("qa", v1.version_id), task, None, "big", task_version="v1", progress=False
+    )
+    assert (again.ran, again.reused, again.errors) == (0, 250, 0)
