@@ -701,3 +701,32 @@ return { result, most };
         ("qa", v1.version_id), task, None, "big", task_version="v1", progress=False
     )
     assert (again.ran, again.reused, again.errors) == (0, 250, 0)
+
+
+def test_ts_reuse_none_reuse_from_and_an_unknown_reuse_from(live: Live) -> None:
+    v1 = live.python.datasets.upsert_dataset(dataset="calc", examples=CALC_V1)
+    first = live.python.experiments.run(
+        ("calc", v1.version_id), _solve, EVALUATORS, "calc", task_version="v1", progress=False
+    )
+    script = """
+return await ds.runExperiment({ client, experimentName: input.name,
+  dataset: { datasetName: "calc", versionId: input.version },
+  task: ({ input: q }) => ({ answer: q.question }), taskVersion: "v1", ...input.extra });
+"""
+    spec = {"version": v1.version_id}
+    none = live.node(script, {**spec, "name": "calc", "extra": {"reuse": "none"}})
+    assert (none["ran"], none["reused"], none["experiment"]["reusedFromId"]) == (4, 0, None)
+    # Another name, reusing an explicit experiment: everything copied from it.
+    other = live.node(script, {**spec, "name": "other", "extra": {"reuseFrom": first.id}})
+    assert (other["ran"], other["reused"], other["experiment"]["reusedFromId"]) == (0, 4, first.id)
+    missing = live.node(script, {**spec, "name": "x", "extra": {"reuseFrom": 4242}})["thrown"]
+    assert (missing["name"], missing["code"], missing["status"]) == (
+        "NotFoundError",
+        "experiment_not_found",
+        404,
+    )
+    assert [e.name for e in live.python.experiments.list(dataset="calc")] == [
+        "other",
+        "calc",
+        "calc",
+    ]
