@@ -39,6 +39,16 @@ import {
   seenHash,
 } from "./reuse.js";
 import { type Outcome, runCalls } from "./runner.js";
+import {
+  type EvaluatorStats,
+  type ExperimentInfo,
+  type WirePage,
+  evaluationToWire,
+  runFromWire,
+  runToWire,
+} from "./experiment_records.js";
+
+export type { EvaluatorStats, ExperimentInfo } from "./experiment_records.js";
 
 /** What a task is handed: the source id and only the parts it declared in `taskSees`. */
 export interface TaskExample {
@@ -108,34 +118,6 @@ export interface Counts {
   scored: number;
   scoreErrors: number;
   scoresReused: number;
-}
-
-export interface EvaluatorStats {
-  name: string;
-  count: number;
-  mean: number | null;
-  errors: number;
-}
-
-/** An experiment as the server records it (docs/protocol.md §8), camelCase. */
-export interface ExperimentInfo {
-  id: number;
-  datasetId: number;
-  dataset: string;
-  versionId: number;
-  name: string;
-  taskFingerprint: string;
-  evaluators: Record<string, string>;
-  tags: Record<string, string>;
-  metadata: Record<string, unknown>;
-  status: "running" | "complete" | "interrupted";
-  createdAt: string;
-  endedAt: string | null;
-  reusedFromId: number | null;
-  ran: number;
-  reused: number;
-  errors: number;
-  scores: Record<string, EvaluatorStats>;
 }
 
 export interface ExperimentResult {
@@ -473,58 +455,9 @@ function evaluationRecord(name: string, seen: string, outcome: Outcome): Evaluat
   }
 }
 
-interface WirePage {
-  items: unknown[];
-  next_cursor: string | null;
-}
-
 function id(experimentId: number): string {
   if (!Number.isSafeInteger(experimentId)) {
     throw new UsageError(`experiment id must be an integer, not ${String(experimentId)}`, { code: "bad_option" });
   }
   return ref(experimentId);
-}
-
-function evaluationToWire(e: EvaluationRecord): Record<string, unknown> {
-  return {
-    name: e.name, score: e.score, label: e.label, explanation: e.explanation,
-    error: e.error, seen_hash: e.seenHash, reused: e.reused,
-  };
-}
-
-function runToWire(r: RunRecord): Record<string, unknown> {
-  return {
-    source_id: r.sourceId,
-    content_hash: r.contentHash,
-    seen_hash: r.seenHash,
-    output: r.output,
-    error: r.error,
-    latency_seconds: r.latencySeconds,
-    started_at: r.startedAt,
-    ended_at: r.endedAt,
-    reused_from: r.reusedFrom,
-    evaluations: r.evaluations.map(evaluationToWire),
-  };
-}
-
-function runFromWire(wire: unknown): RunRecord {
-  const r = camel<RunRecord & { evaluations: unknown[] }>(wire);
-  return {
-    sourceId: r.sourceId,
-    contentHash: r.contentHash,
-    seenHash: r.seenHash,
-    output: r.output ?? null,
-    error: r.error ?? null,
-    latencySeconds: r.latencySeconds ?? null,
-    startedAt: r.startedAt ?? null,
-    endedAt: r.endedAt ?? null,
-    reusedFrom: r.reusedFrom ?? null,
-    evaluations: (r.evaluations ?? []).map((e) => {
-      const x = camel<EvaluationRecord>(e);
-      return {
-        name: x.name, score: x.score ?? null, label: x.label ?? null, explanation: x.explanation ?? null,
-        error: x.error ?? null, seenHash: x.seenHash ?? "", reused: Boolean(x.reused),
-      };
-    }),
-  };
 }
