@@ -29,6 +29,8 @@ from datasync.sync import CommitHeader, ExampleData, Operation, Summary, child_n
 __all__ = ["HttpBackend"]
 
 _SPOOL_BYTES = 16 * 1024 * 1024
+#: How long a commit may take on the server before the client gives up waiting (seconds).
+COMMIT_READ_SECONDS = 1800.0
 
 
 class _CountingStream(httpx.SyncByteStream):
@@ -106,6 +108,11 @@ class HttpBackend(Backend):
         self.wire = WireCounter()
         self._retries = retries
         self._backoff = backoff
+        # The server answers a commit only once its transaction is done: for a million
+        # examples that can take minutes, and a retry would only queue behind the first try.
+        self._commit_timeout = httpx.Timeout(
+            timeout, connect=min(timeout, 10.0), read=max(timeout, COMMIT_READ_SECONDS)
+        )
         headers = {"User-Agent": f"datasync-python/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -290,6 +297,7 @@ class HttpBackend(Backend):
                 "POST",
                 f"/datasets/{_ref(dataset)}/commits",
                 content=_Replayable(body),
+                timeout=self._commit_timeout,
                 headers={
                     "Content-Type": "application/x-ndjson",
                     "Content-Encoding": "gzip",

@@ -12,6 +12,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,13 +25,15 @@ from datasync.store import Store
 from tests.client.conftest import rows, serve
 from tests.client.test_upsert import as_state, stored
 
+SLOW_SECONDS = 2.5
 UNAVAILABLE = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
 class FaultyProxy:
     """Forwards 127.0.0.1:port to ``target``; the first requests whose request line contains
     ``match`` get the next fault of ``faults``: ``reset`` (closed before forwarding),
-    ``lost`` (forwarded, the answer dropped) or ``503`` (answered without forwarding)."""
+    ``lost`` (forwarded, the answer dropped), ``slow`` (the answer held back for
+    :data:`SLOW_SECONDS`) or ``503`` (answered without forwarding)."""
 
     def __init__(self, target: str, faults: list[str], match: bytes = b"/commits") -> None:
         host, port = target.removeprefix("http://").split(":")
@@ -63,12 +66,16 @@ class FaultyProxy:
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self.target)
         dropped = threading.Event()
+        slow = threading.Event()
 
         def back() -> None:  # server -> client, unless the answer is to be lost
             try:
                 while data := upstream.recv(65536):
                     if dropped.is_set():
                         break
+                    if slow.is_set():
+                        time.sleep(SLOW_SECONDS)
+                        slow.clear()
                     client.sendall(data)
             except OSError:
                 pass
@@ -86,6 +93,8 @@ class FaultyProxy:
                     break
                 if fault == "lost":
                     dropped.set()
+                if fault == "slow":
+                    slow.set()
                 if self.match in data.split(b"\r\n", 1)[0]:
                     with self._lock:
                         self.forwarded += 1
@@ -133,6 +142,15 @@ def test_a_commit_is_retried_and_makes_one_version(live: str, store: Store, faul
     assert stored(store, "qa") == as_state(data)
     # lost: the server received (and applied) every attempt; the key made the rest replays
     assert proxy.forwarded == (3 if fault == "lost" else 1)
+    proxy.close()
+
+
+def test_a_slow_commit_is_waited_for_not_retried(live: str, store: Store) -> None:
+    proxy = FaultyProxy(live, ["slow"])
+    with Client(base_url=proxy.url, timeout=1.0) as client:  # reads time out after 1 s
+        ds = client.datasets.upsert_dataset(dataset="qa", examples=rows(50))
+    assert ds.total == 50 and proxy.forwarded == 1  # answered after 2.5 s, sent once
+    assert len(store.list_versions("qa").items) == 1
     proxy.close()
 
 
