@@ -29,8 +29,8 @@ from datasync.sync import CommitHeader, ExampleData, Operation, Summary, child_n
 __all__ = ["HttpBackend"]
 
 _SPOOL_BYTES = 16 * 1024 * 1024
-#: How long a commit may take on the server before the client gives up waiting (seconds).
-COMMIT_READ_SECONDS = 1800.0
+#: How long a commit's body may stall and its answer take before the client gives up (s).
+COMMIT_SECONDS = 1800.0
 
 
 class _CountingStream(httpx.SyncByteStream):
@@ -108,10 +108,12 @@ class HttpBackend(Backend):
         self.wire = WireCounter()
         self._retries = retries
         self._backoff = backoff
-        # The server answers a commit only once its transaction is done: for a million
-        # examples that can take minutes, and a retry would only queue behind the first try.
+        # The server reads a commit body as it applies it and answers once its transaction is
+        # done: for a million examples that takes minutes, during which writing the body can
+        # stall and the answer is pending; a retry would only queue behind the first try.
+        slow = max(timeout, COMMIT_SECONDS)
         self._commit_timeout = httpx.Timeout(
-            timeout, connect=min(timeout, 10.0), read=max(timeout, COMMIT_READ_SECONDS)
+            timeout, connect=min(timeout, 10.0), read=slow, write=slow
         )
         headers = {"User-Agent": f"datasync-python/{__version__}"}
         if api_key:
