@@ -6,7 +6,6 @@ import argparse
 import os
 from typing import Any
 
-from datasync.server import Limits, create_app
 from datasync.store import default_store_url, normalize_url, open_store
 
 MiB = 1024 * 1024
@@ -43,7 +42,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: FastAPI and uvicorn cost every other command ~0.4 s of start-up.
     import uvicorn
+
+    from datasync.server import Limits, create_app
 
     url = normalize_url(args.db) if args.db else default_store_url()
     api_key = args.api_key or os.environ.get("DATASYNC_API_KEY") or None
