@@ -2,8 +2,10 @@
 
 A :class:`LocalSource` reads its examples twice. The first pass hashes them into a
 :class:`LocalManifest` (``{source_id: hash}`` plus each id's position in source order); the
-second pass, once the plan is known, yields the bodies of the examples to send. Files and
-in-memory data (lists, DataFrames, Arrow tables) are simply read again; one-shot streams
+second pass, once the plan is known, yields the bodies of the examples to send. For a JSONL
+location the first pass also records each example's line number, and the second pass parses
+only the lines it sends (the others are split, not parsed). Other files and in-memory data
+(lists, DataFrames, Arrow tables) are simply read again; one-shot streams
 (generators, stdin) are spilled to a temporary file during the first pass. Bodies are never
 all held in memory unless the caller handed them to us that way.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +31,11 @@ from datasync.sources import (
     examples_from_rows,
     hash_examples,
     hash_source,
+    jsonl_examples_at,
+    location_path,
     open_source,
 )
+from datasync.sources import detect_format as _detect_format
 
 __all__ = ["LocalManifest", "LocalSource", "RowMapping", "local_source"]
 
@@ -56,14 +62,20 @@ class RowMapping:
 
 @dataclass
 class LocalManifest:
-    """``{source_id: hash}`` of the local examples, and each id's 0-based position."""
+    """``{source_id: hash}`` of the local examples, and each id's 0-based position.
+
+    ``lines[position]`` is the example's line number when the source is read by line (JSONL).
+    """
 
     hashes: dict[str, str] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+    lines: array[int] | None = None
 
     def add(self, item: HashedExample) -> None:
         self.positions[item.source_id] = len(self.hashes)
         self.hashes[item.source_id] = item.hash
+        if self.lines is not None:
+            self.lines.append(_line_of(item.location))
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -78,16 +90,18 @@ class LocalSource:
         hashed: Callable[[], Iterator[HashedExample]],
         examples: Callable[[], Iterator[Example]],
         cleanup: Callable[[], None] = lambda: None,
+        at_lines: Callable[[Iterable[int]], Iterator[Example]] | None = None,
     ) -> None:
         self.describe = describe
         self._hashed = hashed
         self._examples = examples
         self._cleanup = cleanup
+        self._at_lines = at_lines
 
     def manifest(self, progress: Callable[[int], None] | None = None) -> LocalManifest:
         """First pass: hash every example. Raises :class:`SourceError` (bad data), with
         nothing sent yet."""
-        out = LocalManifest()
+        out = LocalManifest(lines=array("q") if self._at_lines is not None else None)
         for n, item in enumerate(self._hashed(), 1):
             out.add(item)
             if progress is not None and n % 1000 == 0:
@@ -104,21 +118,15 @@ class LocalSource:
         if not positions:
             return
         ids_at = {manifest.positions[sid]: sid for sid in wanted}
+        lines = manifest.lines
+        if lines is not None and self._at_lines is not None:
+            yield from self._bodies_at_lines([(lines[p], ids_at[p]) for p in positions])
+            return
         next_i = 0
         for index, example in enumerate(self._examples()):
             if index != positions[next_i]:
                 continue
-            expected = ids_at[index]
-            if example.source_id is not None and example.source_id != expected:
-                raise SourceError(
-                    f"the source changed while pushing: expected id {expected!r} here, found "
-                    f"{example.source_id!r}; push again",
-                    code="source_changed",
-                    location=example.location,
-                )
-            yield Example(
-                expected, example.input, example.output, example.metadata, example.location
-            )
+            yield _checked(example, ids_at[index])
             next_i += 1
             if next_i == len(positions):
                 return
@@ -129,6 +137,22 @@ class LocalSource:
             location=self.describe,
         )
 
+    def _bodies_at_lines(self, expected: list[tuple[int, str]]) -> Iterator[Example]:
+        """The second pass by line number: only the lines to send are parsed."""
+        got = self._at_lines(line for line, _ in expected) if self._at_lines else iter(())
+        count = 0
+        for (line, sid), example in zip(expected, got, strict=False):
+            if _line_of(example.location) != line:
+                raise _changed(f"expected id {sid!r} on line {line}", example.location)
+            yield _checked(example, sid)
+            count += 1
+        if count < len(expected):
+            raise _changed(
+                f"expected id {expected[count][1]!r} on line {expected[count][0]}, which is"
+                " blank or past the end",
+                self.describe,
+            )
+
     def close(self) -> None:
         self._cleanup()
 
@@ -137,6 +161,28 @@ class LocalSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _line_of(location: str) -> int:
+    """The line number of a ``file:line`` location."""
+    return int(location.rpartition(":")[2])
+
+
+def _changed(what: str, location: str) -> SourceError:
+    return SourceError(
+        f"the source changed while pushing: {what}; push again",
+        code="source_changed",
+        location=location,
+    )
+
+
+def _checked(example: Example, expected: str) -> Example:
+    """``example`` under the id the manifest knows, if its own source id (if any) agrees."""
+    if example.source_id is not None and example.source_id != expected:
+        raise _changed(
+            f"expected id {expected!r} here, found {example.source_id!r}", example.location
+        )
+    return Example(expected, example.input, example.output, example.metadata, example.location)
 
 
 def _is_arrow(data: object) -> bool:
@@ -207,11 +253,27 @@ def _uri_source(uri: str, mapping: RowMapping, workers: int | None) -> LocalSour
     options = {**mapping.keys(), **mapping.options}
     if uri == "-":
         return _spilled("<stdin>", open_source(uri, **options), workers)
+    at_lines = None
+    if _is_jsonl(uri, options.get("format")):
+        line_options = {k: v for k, v in options.items() if k not in ("format", "binary")}
+
+        def at_lines(lines: Iterable[int]) -> Iterator[Example]:
+            return jsonl_examples_at(uri, lines, **line_options)
+
     return LocalSource(
         uri,
         lambda: hash_source(uri, workers=workers, **options),
         lambda: open_source(uri, **options),
+        at_lines=at_lines,
     )
+
+
+def _is_jsonl(uri: str, format: str | None) -> bool:
+    """Whether ``uri`` reads as JSONL (an unknown format is refused later, where it was)."""
+    try:
+        return _detect_format(location_path(uri), format) == "jsonl"
+    except UsageError:
+        return False
 
 
 def _spilled(describe: str, stream: Iterator[Example], workers: int | None) -> LocalSource:

@@ -19,8 +19,9 @@ from datasync.sources._example import (
     Example,
     HashedExample,
 )
-from datasync.sources._hash_source import hash_source
+from datasync.sources._hash_source import hash_source, jsonl_examples_at
 from datasync.sources._hashing import CHUNK_SIZE, PARALLEL_AFTER, hash_examples
+from datasync.sources._locations import location_path
 from datasync.sources._mapping import ColumnMapping
 from datasync.sources._open import (
     FORMATS,
@@ -45,5 +46,7 @@ __all__ = [
     "examples_from_rows",
     "hash_examples",
     "hash_source",
+    "jsonl_examples_at",
+    "location_path",
     "open_source",
 ]

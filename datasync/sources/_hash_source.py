@@ -8,14 +8,14 @@ results in the same order; errors are collected by the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
 from datasync.canonical import SCHEMES, canonical_content_parsed, hash_bytes
 from datasync.errors import CanonicalError, SourceError
 from datasync.sources._arrow import check_binary_mode
-from datasync.sources._example import HashedExample
+from datasync.sources._example import Example, HashedExample
 from datasync.sources._hashing import (
     CHUNK_SIZE,
     ContentIdentities,
@@ -26,10 +26,10 @@ from datasync.sources._hashing import (
     run_ordered,
 )
 from datasync.sources._locations import location_path, open_location, safe_reader
-from datasync.sources._mapping import ColumnMapping, SourceGate
+from datasync.sources._mapping import ColumnMapping, Record, SourceGate, examples_from_records
 from datasync.sources._open import detect_format, open_source
 from datasync.sources._problems import check_max_errors
-from datasync.sources._text import parse_jsonl_content, split_lines
+from datasync.sources._text import parse_jsonl_content, parse_jsonl_line, split_lines
 
 _Line = tuple[int, bytes | None]
 _Hashed = tuple[int, str | None, str]
@@ -145,3 +145,57 @@ def _jsonl_hashed(
                     yield HashedExample(identity, digest, location)
         gate.finish()
     identities.finish()
+
+
+def jsonl_examples_at(
+    uri: str,
+    line_numbers: Iterable[int],
+    *,
+    source_id_key: str | None = None,
+    input_keys: Sequence[str] | None = None,
+    output_keys: Sequence[str] | None = None,
+    metadata_keys: Sequence[str] | None = None,
+    strict: bool = False,
+    max_errors: int = 1,
+    **storage_options: Any,
+) -> Iterator[Example]:
+    """The examples on the given lines (1-based, ascending) of the JSONL source at ``uri``.
+
+    Each wanted line is parsed, validated and mapped exactly as :func:`open_source` would
+    (same :class:`Example`, same ``file:line`` location); the other lines are only split,
+    never parsed, so reading back a few examples costs one pass over the bytes. Blank wanted
+    lines and lines past the end yield nothing; callers compare the locations they get.
+    Raises :class:`SourceError` for a bad wanted line, as open_source does.
+    """
+    mapping = ColumnMapping.build(
+        source_id_key=source_id_key, input_keys=input_keys, output_keys=output_keys,
+        metadata_keys=metadata_keys, strict=strict,
+    )  # fmt: skip
+    check_max_errors(max_errors)
+    return _examples_at(uri, iter(line_numbers), mapping, max_errors, storage_options)
+
+
+def _examples_at(
+    uri: str,
+    wanted: Iterator[int],
+    mapping: ColumnMapping,
+    max_errors: int,
+    storage_options: dict[str, Any],
+) -> Iterator[Example]:
+    with open_location(uri, storage_options) as opened:
+        name = opened.name
+        records = _records_at(split_lines(safe_reader(opened)), wanted, name)
+        yield from examples_from_records(records, mapping, lambda n: f"{name}:{n}", max_errors)
+
+
+def _records_at(lines: Iterator[_Line], wanted: Iterator[int], name: str) -> Iterator[Record]:
+    target = next(wanted, None)
+    for lineno, line in lines:
+        if target is None:
+            return
+        if lineno != target:
+            continue
+        record = parse_jsonl_line(lineno, line, name)
+        if record is not None:
+            yield record
+        target = next(wanted, None)

@@ -155,16 +155,29 @@ def manifest_rows(
 ) -> list[Row[Any]]:
     """``(example_id, source_id, bucket, hash)`` of every live example, by source id.
 
-    ``buckets``: only leaves in these inclusive ``(low, high)`` ranges.
+    ``buckets``: only leaves in these inclusive ``(low, high)`` ranges, all in one query: the
+    ranges are a ``WITH wanted(lo, hi) AS (VALUES ...)`` list joined on the bucket column
+    (indexed with the dataset id), written as integer literals so that no bound-parameter
+    limit applies however many ranges there are.
     """
     stmt = manifest_select(
         conn.dialect.name, dataset_id, version_id, ["example_id", "source_id", "bucket", "hash"]
     )
     if buckets is not None:
-        ranges = [examples.c.bucket.between(lo, hi) for lo, hi in buckets]
+        ranges = [(int(lo), int(hi)) for lo, hi in buckets]
         if not ranges:
             return []
-        stmt = stmt.where(sa.or_(*ranges))
+        wanted = (
+            sa.values(
+                sa.column("lo", sa.Integer),
+                sa.column("hi", sa.Integer),
+                name="wanted",
+                literal_binds=True,
+            )
+            .data(ranges)
+            .cte("wanted")
+        )
+        stmt = stmt.join(wanted, examples.c.bucket.between(wanted.c.lo, wanted.c.hi))
     return list(conn.execute(stmt))
 
 

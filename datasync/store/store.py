@@ -269,11 +269,8 @@ class Store(TaggingMixin, ExperimentsMixin):
             row = queries.version_row(conn, ds, version_id)
             if row is None:
                 return []
-            for start in range(0, len(ranges), 200):
-                rows = queries.manifest_rows(
-                    conn, ds.id, row.id, buckets=ranges[start : start + 200]
-                )
-                out.extend(ManifestEntry(r.source_id, r.hash, r.bucket) for r in rows)
+            rows = queries.manifest_rows(conn, ds.id, row.id, buckets=ranges)
+            out.extend(ManifestEntry(r.source_id, r.hash, r.bucket) for r in rows)
         out.sort(key=lambda e: e.source_id)
         return out
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from datasync.errors import NotFoundError, ValidationError
-from datasync.store import Store
+from datasync.store import Store, queries
 from datasync.sync import ChangeKind, CommitHeader, LeafTable, bucket_of, node_of
 from tests.store.helpers import body, creates, op
 
@@ -45,6 +46,35 @@ def test_bucket_digests_and_entries_describe_the_manifest(store: Store) -> None:
     assert all(
         manifest[e.source_id] == e.hash and bucket_of(e.source_id) == e.bucket for e in entries
     )
+
+
+def test_bucket_entries_of_many_disjoint_ranges_come_from_one_query_and_match(
+    store: Store,
+) -> None:
+    v1 = store.commit("qa", creates(1500))
+    removed = [op(ChangeKind.DELETE, f"ex-{i:04d}") for i in range(0, 1500, 7)]
+    store.commit("qa", removed, CommitHeader(base_version_id=v1.version_id))
+    old = {e.source_id: e.hash for e in store.iter_manifest("qa", v1.version_id)}
+    head = {e.source_id: e.hash for e in store.iter_manifest("qa")}
+    leaves = sorted({bucket_of(s) for s in old})[::2]  # ~750 leaves, most ranges disjoint
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        at_v1 = store.bucket_entries("qa", v1.version_id, 16, leaves)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert sum("wanted" in s for s in statements) == 1
+    assert len(queries.node_ranges(16, leaves)) > 200  # more than one old-style batch
+    for manifest, entries in ((old, at_v1), (head, store.bucket_entries("qa", None, 16, leaves))):
+        chosen = set(leaves)
+        expected = sorted(s for s in manifest if bucket_of(s) in chosen)
+        assert [e.source_id for e in entries] == expected
+        assert all(manifest[e.source_id] == e.hash for e in entries)
+    assert len(at_v1) > len(store.bucket_entries("qa", None, 16, leaves)) > 0
 
 
 def test_bad_levels_and_nodes_are_refused(store: Store) -> None:
