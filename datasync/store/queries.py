@@ -155,9 +155,10 @@ def manifest_rows(
 ) -> list[Row[Any]]:
     """``(example_id, source_id, bucket, hash)`` of every live example, by source id.
 
-    ``buckets``: only leaves in these inclusive ``(low, high)`` ranges, all in one query: the
-    ranges are a ``WITH wanted(lo, hi) AS (VALUES ...)`` list joined on the bucket column
-    (indexed with the dataset id), written as integer literals so that no bound-parameter
+    ``buckets``: only leaves in these inclusive ``(low, high)`` ranges, all in one query, by
+    range then source id: the ranges are a ``WITH wanted(lo, hi) AS (VALUES ...)`` list that
+    drives the join (an index probe on ``(dataset_id, bucket)`` per range; ordering by range
+    keeps both planners on that plan), written as integer literals so that no bound-parameter
     limit applies however many ranges there are.
     """
     stmt = manifest_select(
@@ -178,6 +179,7 @@ def manifest_rows(
             .cte("wanted")
         )
         stmt = stmt.join(wanted, examples.c.bucket.between(wanted.c.lo, wanted.c.hi))
+        stmt = stmt.order_by(None).order_by(wanted.c.lo, examples.c.source_id)
     return list(conn.execute(stmt))
 
 
