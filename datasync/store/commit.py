@@ -147,12 +147,12 @@ class _Writer:
 
     def flush(self, live: _Live) -> None:
         if self.new_examples:
-            _insert_many(self.conn, examples, self.new_examples)
-            wanted = [row["source_id"] for row in self.new_examples]
+            # INSERT ... RETURNING (batched multi-row VALUES) hands back the new ids at once; a
+            # SELECT by source id afterwards was planned as a scan on a freshly filled table
+            # and made large commits quadratic on PostgreSQL.
             found = self.conn.execute(
-                sa.select(examples.c.source_id, examples.c.id).where(
-                    examples.c.dataset_id == self.dataset_id, examples.c.source_id.in_(wanted)
-                )
+                examples.insert().returning(examples.c.source_id, examples.c.id),
+                self.new_examples,
             )
             live.example_ids.update((source_id, example_id) for source_id, example_id in found)
             self.new_examples = []
