@@ -190,3 +190,15 @@ experiment_evaluations = sa.Table(
         "experiment_id", "source_id", "name", name="uq_experiment_evaluations_name"
     ),
 )
+
+# PostgreSQL only: GIN indexes for JSONB containment (tags filters, metadata filters). The
+# migrations create them on PostgreSQL alone; declared here so schema drift is checked there.
+for _table, _column in (
+    (datasets, "tags"),
+    (versions, "tags"),
+    (experiments, "tags"),
+    (revisions, "metadata"),
+):
+    sa.Index(f"ix_{_table.name}_{_column}_gin", _table.c[_column], postgresql_using="gin").ddl_if(
+        dialect="postgresql"
+    )
