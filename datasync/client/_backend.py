@@ -4,19 +4,32 @@ Two implementations, like httpx's transports: :class:`~datasync.client._embedded
 calls a :class:`~datasync.store.Store` in-process, :class:`~datasync.client._http.HttpBackend`
 talks to ``datasync serve``. Both return the store's records and raise the same
 :class:`~datasync.errors.DatasyncError` classes, so the client code above them is one.
+The interface covers datasets and versions, experiments and tags; the client modules
+(``_datasets``, ``_experiments``, ``_tags``) call these methods directly.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from datasync.store import CommitResult, DatasetInfo, ManifestEntry, Page, VersionInfo
+from datasync.store import (
+    CommitResult,
+    DatasetInfo,
+    ManifestEntry,
+    Page,
+    TagChange,
+    VersionInfo,
+)
 from datasync.sync import CommitHeader, ExampleData, Operation, Summary
+from datasync.sync.experiment_records import EvaluationRecord, ExperimentInfo, RunRecord
 
-__all__ = ["Backend", "WireCounter"]
+__all__ = ["Backend", "TagFilter", "WireCounter"]
+
+#: ``{key: value}`` keeps objects tagged ``key=value``; ``{key: None}`` those having ``key``.
+TagFilter = Mapping[str, str | None]
 
 
 @dataclass
@@ -40,14 +53,16 @@ class Backend(abc.ABC):
         """The dataset; :class:`NotFoundError` if there is none."""
 
     @abc.abstractmethod
-    def list_datasets(self, limit: int, cursor: str | None) -> Page[DatasetInfo]:
-        """One page of datasets, by id."""
+    def list_datasets(
+        self, limit: int, cursor: str | None, tags: TagFilter | None = None
+    ) -> Page[DatasetInfo]:
+        """One page of datasets (having every pair of ``tags``), by id."""
 
     @abc.abstractmethod
     def list_versions(
-        self, name_or_id: str | int, limit: int, cursor: str | None
+        self, name_or_id: str | int, limit: int, cursor: str | None, tags: TagFilter | None = None
     ) -> Page[VersionInfo]:
-        """One page of a dataset's versions, newest first."""
+        """One page of a dataset's versions (having every pair of ``tags``), newest first."""
 
     @abc.abstractmethod
     def get_version(self, name_or_id: str | int, version_id: int | None) -> VersionInfo:
@@ -106,6 +121,83 @@ class Backend(abc.ABC):
         self, dataset: str | int, header: CommitHeader, operations: Iterable[Operation]
     ) -> CommitResult:
         """Apply ``operations`` as one new version (or none: ``no_op``)."""
+
+    # --- experiments ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_experiment(
+        self,
+        dataset: str | int,
+        version_id: int | None,
+        name: str,
+        task_fingerprint: str,
+        evaluators: Mapping[str, str],
+        tags: Mapping[str, str],
+        metadata: Mapping[str, Any],
+        reused_from_id: int | None,
+    ) -> ExperimentInfo:
+        """A new running experiment."""
+
+    @abc.abstractmethod
+    def get_experiment(self, experiment_id: int) -> ExperimentInfo:
+        """One experiment with counts and aggregates."""
+
+    @abc.abstractmethod
+    def list_experiments(
+        self,
+        dataset: str | int | None,
+        name: str | None,
+        tags: TagFilter | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[ExperimentInfo]:
+        """One page of experiments, newest first."""
+
+    @abc.abstractmethod
+    def list_runs(self, experiment_id: int, limit: int, cursor: str | None) -> Page[RunRecord]:
+        """One page of an experiment's runs by source id, with evaluations."""
+
+    @abc.abstractmethod
+    def record_runs(self, experiment_id: int, runs: Sequence[RunRecord]) -> None:
+        """Write (or replace) runs."""
+
+    @abc.abstractmethod
+    def record_evaluations(
+        self, experiment_id: int, items: Sequence[tuple[str, EvaluationRecord]]
+    ) -> None:
+        """Write (or replace) evaluations, each with its source id."""
+
+    @abc.abstractmethod
+    def finish_experiment(self, experiment_id: int, status: str) -> ExperimentInfo:
+        """Mark the experiment ``complete`` or ``interrupted``."""
+
+    # --- tags -------------------------------------------------------------------------------
+    # ``kind``: "dataset" (``ref``: name or id), "version" (``ref``: id; needs ``dataset``) or
+    # "experiment" (``ref``: id). Raise TagError naming the tag, or NotFoundError.
+
+    @abc.abstractmethod
+    def get_tags(self, kind: str, ref: str | int, dataset: str | int | None) -> dict[str, str]:
+        """The object's tags."""
+
+    @abc.abstractmethod
+    def update_tags(
+        self,
+        kind: str,
+        ref: str | int,
+        dataset: str | int | None,
+        *,
+        add: Mapping[str, str] | None = None,
+        remove: Iterable[str] | None = None,
+        replace: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Add/remove keys or replace the whole map; the tags after the change."""
+
+    @abc.abstractmethod
+    def tag_history(
+        self, dataset: str | int, kind: str | None, limit: int, cursor: str | None
+    ) -> Page[TagChange]:
+        """One page of a dataset's tag changes (its versions' and experiments' too), newest
+        first."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

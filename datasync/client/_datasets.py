@@ -20,7 +20,7 @@ from datasync.client._remote import (
     remote_view,
 )
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
-from datasync.client._tags import DatasetTagsMixin, TagFilter, tag_backend
+from datasync.client._tags import DatasetTagsMixin, TagFilter
 from datasync.errors import ConflictError, NotFoundError, UsageError
 from datasync.store import CommitResult, DatasetInfo, VersionInfo
 from datasync.sync import (
@@ -267,7 +267,7 @@ class DatasetsAPI(DatasetTagsMixin):
         out: list[DatasetInfo] = []
         cursor: str | None = None
         while True:
-            page = tag_backend(self._backend).list_datasets(500, cursor, tags)
+            page = self._backend.list_datasets(500, cursor, tags)
             out.extend(page.items)
             if page.next_cursor is None:
                 return out
@@ -281,7 +281,7 @@ class DatasetsAPI(DatasetTagsMixin):
         out: list[VersionInfo] = []
         cursor: str | None = None
         while True:
-            page = tag_backend(self._backend).list_versions(name_or_id, 500, cursor, tags)
+            page = self._backend.list_versions(name_or_id, 500, cursor, tags)
             out.extend(page.items)
             if page.next_cursor is None:
                 return out
@@ -294,7 +294,7 @@ class DatasetsAPI(DatasetTagsMixin):
     ) -> int:
         if version_id is not None:
             raise UsageError("give a version id or version tags, not both", code="bad_option")
-        page = tag_backend(self._backend).list_versions(name_or_id, 1, None, tags)
+        page = self._backend.list_versions(name_or_id, 1, None, tags)
         if not page.items:
             wanted = " ".join(f"{k}={v}" if v is not None else k for k, v in tags.items())
             raise NotFoundError(

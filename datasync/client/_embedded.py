@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from datasync.client._backend import Backend, WireCounter
+from datasync.client._backend import Backend, TagFilter, WireCounter
 from datasync.store import (
     CommitResult,
     DatasetInfo,
     ManifestEntry,
     Page,
     Store,
+    TagChange,
     VersionInfo,
     open_store,
 )
@@ -23,6 +24,7 @@ from datasync.sync import (
     child_nodes,
     validate_nodes,
 )
+from datasync.sync.experiment_records import EvaluationRecord, ExperimentInfo, RunRecord
 
 __all__ = ["EmbeddedBackend"]
 
@@ -38,13 +40,15 @@ class EmbeddedBackend(Backend):
     def get_dataset(self, name_or_id: str | int) -> DatasetInfo:
         return self.store.get_dataset(name_or_id)
 
-    def list_datasets(self, limit: int, cursor: str | None) -> Page[DatasetInfo]:
-        return self.store.list_datasets(limit, cursor)
+    def list_datasets(
+        self, limit: int, cursor: str | None, tags: TagFilter | None = None
+    ) -> Page[DatasetInfo]:
+        return self.store.list_datasets(limit, cursor, tags=tags)
 
     def list_versions(
-        self, name_or_id: str | int, limit: int, cursor: str | None
+        self, name_or_id: str | int, limit: int, cursor: str | None, tags: TagFilter | None = None
     ) -> Page[VersionInfo]:
-        return self.store.list_versions(name_or_id, limit, cursor)
+        return self.store.list_versions(name_or_id, limit, cursor, tags=tags)
 
     def get_version(self, name_or_id: str | int, version_id: int | None) -> VersionInfo:
         return self.store.get_version(name_or_id, version_id)
@@ -101,6 +105,76 @@ class EmbeddedBackend(Backend):
         self, dataset: str | int, header: CommitHeader, operations: Iterable[Operation]
     ) -> CommitResult:
         return self.store.commit(dataset, operations, header)
+
+    # --- experiments ----------------------------------------------------------------------
+
+    def create_experiment(
+        self,
+        dataset: str | int,
+        version_id: int | None,
+        name: str,
+        task_fingerprint: str,
+        evaluators: Mapping[str, str],
+        tags: Mapping[str, str],
+        metadata: Mapping[str, Any],
+        reused_from_id: int | None,
+    ) -> ExperimentInfo:
+        return self.store.create_experiment(
+            dataset, version_id, name, task_fingerprint, evaluators, tags, metadata, reused_from_id
+        )
+
+    def get_experiment(self, experiment_id: int) -> ExperimentInfo:
+        return self.store.get_experiment(experiment_id)
+
+    def list_experiments(
+        self,
+        dataset: str | int | None,
+        name: str | None,
+        tags: TagFilter | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[ExperimentInfo]:
+        return self.store.list_experiments(
+            dataset=dataset, name=name, tags=tags, limit=limit, cursor=cursor
+        )
+
+    def list_runs(self, experiment_id: int, limit: int, cursor: str | None) -> Page[RunRecord]:
+        return self.store.list_runs(experiment_id, limit, cursor)
+
+    def record_runs(self, experiment_id: int, runs: Sequence[RunRecord]) -> None:
+        self.store.record_runs(experiment_id, runs)
+
+    def record_evaluations(
+        self, experiment_id: int, items: Sequence[tuple[str, EvaluationRecord]]
+    ) -> None:
+        self.store.record_evaluations(experiment_id, items)
+
+    def finish_experiment(self, experiment_id: int, status: str) -> ExperimentInfo:
+        return self.store.finish_experiment(experiment_id, status)
+
+    # --- tags -------------------------------------------------------------------------------
+
+    def get_tags(self, kind: str, ref: str | int, dataset: str | int | None) -> dict[str, str]:
+        return self.store.get_tags(kind, ref, dataset=dataset)
+
+    def update_tags(
+        self,
+        kind: str,
+        ref: str | int,
+        dataset: str | int | None,
+        *,
+        add: Mapping[str, str] | None = None,
+        remove: Iterable[str] | None = None,
+        replace: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        return self.store.update_tags(
+            kind, ref, add=add, remove=remove, replace=replace, dataset=dataset
+        )
+
+    def tag_history(
+        self, dataset: str | int, kind: str | None, limit: int, cursor: str | None
+    ) -> Page[TagChange]:
+        return self.store.tag_history(dataset, kind=kind, limit=limit, cursor=cursor)
 
     def close(self) -> None:
         self.store.close()

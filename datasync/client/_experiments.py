@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from datasync.client._backend import Backend
-from datasync.client._experiment_backend import ExperimentBackend, experiment_backend
 from datasync.client._results import Dataset
 from datasync.errors import UsageError
 from datasync.experiments import (
@@ -52,7 +51,7 @@ class Experiment:
     evaluator, ``evaluator_stats``: count, mean and errors per evaluator.
     """
 
-    def __init__(self, info: ExperimentInfo, backend: ExperimentBackend) -> None:
+    def __init__(self, info: ExperimentInfo, backend: Backend) -> None:
         self.info = info
         self._backend = backend
 
@@ -82,7 +81,7 @@ class Experiment:
         """Every run, by source id, with its evaluations (fetched page by page)."""
         cursor: str | None = None
         while True:
-            page = self._backend.runs(self.id, _PAGE, cursor)
+            page = self._backend.list_runs(self.id, _PAGE, cursor)
             yield from page.items
             if page.next_cursor is None:
                 return
@@ -92,12 +91,12 @@ class Experiment:
         """This experiment (A) against ``other`` (B): per-example and aggregate score deltas,
         examples added and removed between their versions. Raises :class:`NotFoundError`."""
         if isinstance(other, int):
-            other = Experiment(self._backend.get(other), self._backend)
+            other = Experiment(self._backend.get_experiment(other), self._backend)
         return compare_runs(self.id, self.runs(), other.id, other.runs())
 
     def refresh(self) -> Experiment:
         """The same experiment read again from the store."""
-        return Experiment(self._backend.get(self.id), self._backend)
+        return Experiment(self._backend.get_experiment(self.id), self._backend)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.info.to_wire(), "runs": self.info.runs}
@@ -110,7 +109,7 @@ class Experiment:
 
 
 class _Sink:
-    def __init__(self, backend: ExperimentBackend, experiment_id: int) -> None:
+    def __init__(self, backend: Backend, experiment_id: int) -> None:
         self._backend = backend
         self._id = experiment_id
 
@@ -125,8 +124,7 @@ class ExperimentsAPI:
     """Experiments in one store (embedded or remote); reached as ``client.experiments``."""
 
     def __init__(self, backend: Backend) -> None:
-        self._datasets = backend
-        self._backend = experiment_backend(backend)
+        self._backend = backend
 
     def run(
         self,
@@ -158,7 +156,7 @@ class ExperimentsAPI:
         dataset_id, version_id = self._pin(dataset)
         examples = self._examples(dataset_id, version_id, where)
         previous = self._previous(dataset_id, name, reuse, reuse_from)
-        info = self._backend.create(
+        info = self._backend.create_experiment(
             dataset_id,
             version_id,
             name,
@@ -174,13 +172,13 @@ class ExperimentsAPI:
             with progress_display(progress, f"{name} ({len(examples)} examples)") as bar:
                 execute(examples, binding, task_fp, scorers, previous, sink, settings, bar)
         except BaseException:
-            self._backend.finish(info.id, "interrupted")
+            self._backend.finish_experiment(info.id, "interrupted")
             raise
-        return Experiment(self._backend.finish(info.id, "complete"), self._backend)
+        return Experiment(self._backend.finish_experiment(info.id, "complete"), self._backend)
 
     def get(self, experiment_id: int) -> Experiment:
         """One experiment; raises :class:`NotFoundError`."""
-        return Experiment(self._backend.get(experiment_id), self._backend)
+        return Experiment(self._backend.get_experiment(experiment_id), self._backend)
 
     def list(
         self,
@@ -193,7 +191,7 @@ class ExperimentsAPI:
         out: list[Experiment] = []
         cursor: str | None = None
         while True:
-            page = self._backend.list(dataset, name, tags, _PAGE, cursor)
+            page = self._backend.list_experiments(dataset, name, tags, _PAGE, cursor)
             out.extend(Experiment(info, self._backend) for info in page.items)
             if page.next_cursor is None:
                 return out
@@ -217,7 +215,7 @@ class ExperimentsAPI:
             ref, version = dataset
         else:
             ref, version = dataset, None
-        info = self._datasets.get_version(ref, version)
+        info = self._backend.get_version(ref, version)
         return info.dataset_id, info.id
 
     def _examples(
@@ -226,7 +224,7 @@ class ExperimentsAPI:
         out: builtins.list[ExampleData] = []
         cursor: str | None = None
         while True:
-            page = self._datasets.iter_examples(dataset_id, version_id, where, 1000, cursor)
+            page = self._backend.iter_examples(dataset_id, version_id, where, 1000, cursor)
             out.extend(page.items)
             if page.next_cursor is None:
                 return out
@@ -236,9 +234,9 @@ class ExperimentsAPI:
         self, dataset_id: int, name: str, reuse: str, reuse_from: int | None
     ) -> Previous | None:
         if reuse_from is not None:
-            info = self._backend.get(reuse_from)
+            info = self._backend.get_experiment(reuse_from)
         elif reuse == "auto":
-            page = self._backend.list(dataset_id, name, None, 1, None)
+            page = self._backend.list_experiments(dataset_id, name, None, 1, None)
             if not page.items:
                 return None
             info = page.items[0]

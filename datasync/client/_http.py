@@ -2,29 +2,45 @@
 
 Reads (and the bucket digest/entry lookups, which are POSTs that change nothing) and commits
 (which carry an idempotency key, so the server answers a replay with the first result) are
-retried with exponential backoff on connection errors and 5xx answers. Error bodies become the
-same :class:`~datasync.errors.DatasyncError` classes the embedded store raises
+retried with exponential backoff on connection errors and 5xx answers; so are experiment and
+tag writes, which replace by key on the server (a replay changes nothing). Error bodies become
+the same :class:`~datasync.errors.DatasyncError` classes the embedded store raises
 (:func:`~datasync.errors.error_from_wire`). Every byte on the wire is counted by a transport
-wrapper: request and status lines and headers as HTTP/1.1 text, bodies as sent (compressed).
+wrapper (:mod:`datasync.client._http_transport`).
 """
 
 from __future__ import annotations
 
-import gzip
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import orjson
 
 from datasync._version import __version__
-from datasync.client._backend import Backend, WireCounter
-from datasync.errors import DatasyncError, TransportError, error_from_wire
-from datasync.store import CommitResult, DatasetInfo, ManifestEntry, Page, VersionInfo
-from datasync.sync import CommitHeader, ExampleData, Operation, Summary, child_nodes
+from datasync.client._backend import Backend, TagFilter, WireCounter
+from datasync.client._http_transport import CountingTransport, Replayable, write_body
+from datasync.errors import DatasyncError, TransportError, UsageError, error_from_wire
+from datasync.store import (
+    CommitResult,
+    DatasetInfo,
+    ManifestEntry,
+    Page,
+    TagChange,
+    VersionInfo,
+)
+from datasync.sync import (
+    CommitHeader,
+    ExampleData,
+    Operation,
+    Summary,
+    child_nodes,
+    parse_tag_filter,
+)
+from datasync.sync.experiment_records import EvaluationRecord, ExperimentInfo, RunRecord
 
 __all__ = ["HttpBackend"]
 
@@ -33,62 +49,38 @@ _SPOOL_BYTES = 16 * 1024 * 1024
 COMMIT_SECONDS = 1800.0
 
 
-class _CountingStream(httpx.SyncByteStream):
-    def __init__(self, inner: Iterable[bytes], add: Any) -> None:
-        self._inner = inner
-        self._add = add
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            self._add(len(chunk))
-            yield chunk
-
-    def close(self) -> None:
-        close = getattr(self._inner, "close", None)
-        if close is not None:
-            close()
-
-
-def _head_bytes(first_line: str, headers: httpx.Headers) -> int:
-    return len(first_line) + 2 + sum(len(k) + len(v) + 4 for k, v in headers.raw) + 2
-
-
-class _CountingTransport(httpx.BaseTransport):
-    """Counts the bytes of every request and response passing through ``inner``."""
-
-    def __init__(self, inner: httpx.BaseTransport, wire: WireCounter) -> None:
-        self._inner = inner
-        self._wire = wire
-
-    def _sent(self, n: int) -> None:
-        self._wire.sent += n
-
-    def _received(self, n: int) -> None:
-        self._wire.received += n
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        target = request.url.raw_path.decode("ascii")
-        self._sent(_head_bytes(f"{request.method} {target} HTTP/1.1", request.headers))
-        request.stream = _CountingStream(request.stream, self._sent)  # type: ignore[arg-type]
-        response = self._inner.handle_request(request)
-        self._received(_head_bytes(f"HTTP/1.1 {response.status_code} XX", response.headers))
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_CountingStream(response.stream, self._received),  # type: ignore[arg-type]
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 def _ref(name_or_id: str | int) -> str:
     return quote(str(name_or_id), safe="")
 
 
 def _version(version_id: int | None) -> str:
     return "head" if version_id is None else str(version_id)
+
+
+def _tag_params(tags: TagFilter | None) -> list[tuple[str, Any]]:
+    """``tag.KEY=VALUE`` for a value, ``has_tag=KEY`` for ``None`` (docs/protocol.md)."""
+    return [
+        ("has_tag", key) if value is None else (f"tag.{key}", value)
+        for key, value in (tags or {}).items()
+    ]
+
+
+def _page_params(limit: int, cursor: str | None, tags: TagFilter | None) -> list[tuple[str, Any]]:
+    # A bad tag key fails here, before any request.
+    params = [("limit", limit), *_tag_params(parse_tag_filter(tags or {}))]
+    if cursor is not None:
+        params.append(("cursor", cursor))
+    return params
+
+
+def _tags_path(kind: str, ref: str | int, dataset: str | int | None) -> str:
+    if kind == "dataset":
+        return f"/datasets/{_ref(ref)}/tags"
+    if kind == "version" and dataset is not None:
+        return f"/datasets/{_ref(dataset)}/versions/{_ref(ref)}/tags"
+    if kind == "experiment":
+        return f"/experiments/{_ref(ref)}/tags"
+    raise UsageError(f"cannot address {kind} {ref!r} (a version needs its dataset)")
 
 
 class HttpBackend(Backend):
@@ -122,7 +114,7 @@ class HttpBackend(Backend):
             base_url=self.location + "/v1",
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            transport=_CountingTransport(transport or httpx.HTTPTransport(), self.wire),
+            transport=CountingTransport(transport or httpx.HTTPTransport(), self.wire),
         )
 
     # --- plumbing -------------------------------------------------------------------------
@@ -172,19 +164,17 @@ class HttpBackend(Backend):
     def get_dataset(self, name_or_id: str | int) -> DatasetInfo:
         return DatasetInfo.from_wire(self._json("GET", f"/datasets/{_ref(name_or_id)}"))
 
-    def list_datasets(self, limit: int, cursor: str | None) -> Page[DatasetInfo]:
-        params: dict[str, Any] = {"limit": limit}
-        if cursor is not None:
-            params["cursor"] = cursor
+    def list_datasets(
+        self, limit: int, cursor: str | None, tags: TagFilter | None = None
+    ) -> Page[DatasetInfo]:
+        params = _page_params(limit, cursor, tags)
         body = self._json("GET", "/datasets", params=params)
         return Page(tuple(DatasetInfo.from_wire(d) for d in body["items"]), body["next_cursor"])
 
     def list_versions(
-        self, name_or_id: str | int, limit: int, cursor: str | None
+        self, name_or_id: str | int, limit: int, cursor: str | None, tags: TagFilter | None = None
     ) -> Page[VersionInfo]:
-        params: dict[str, Any] = {"limit": limit}
-        if cursor is not None:
-            params["cursor"] = cursor
+        params = _page_params(limit, cursor, tags)
         body = self._json("GET", f"/datasets/{_ref(name_or_id)}/versions", params=params)
         return Page(tuple(VersionInfo.from_wire(v) for v in body["items"]), body["next_cursor"])
 
@@ -288,7 +278,7 @@ class HttpBackend(Backend):
         # The whole body is built (gzip, spooled to disk past 16 MiB) before anything is sent,
         # so an error while reading the source sends nothing, and a retry resends the same bytes.
         with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spool:
-            size = _write_body(spool, header, operations)
+            size = write_body(spool, header, operations)
 
             def body() -> Iterator[bytes]:
                 spool.seek(0)
@@ -298,7 +288,7 @@ class HttpBackend(Backend):
             request = self._http.build_request(
                 "POST",
                 f"/datasets/{_ref(dataset)}/commits",
-                content=_Replayable(body),
+                content=Replayable(body),
                 timeout=self._commit_timeout,
                 headers={
                     "Content-Type": "application/x-ndjson",
@@ -308,39 +298,112 @@ class HttpBackend(Backend):
             )
             return CommitResult.from_wire(self._send(request).json())
 
+    # --- experiments ----------------------------------------------------------------------
+
+    def create_experiment(
+        self,
+        dataset: str | int,
+        version_id: int | None,
+        name: str,
+        task_fingerprint: str,
+        evaluators: Mapping[str, str],
+        tags: Mapping[str, str],
+        metadata: Mapping[str, Any],
+        reused_from_id: int | None,
+    ) -> ExperimentInfo:
+        body = {
+            "dataset": str(dataset),
+            "version_id": version_id,
+            "name": name,
+            "task_fingerprint": task_fingerprint,
+            "evaluators": dict(evaluators),
+            "tags": dict(tags),
+            "metadata": dict(metadata),
+            "reused_from_id": reused_from_id,
+        }
+        return ExperimentInfo.from_wire(self._json("POST", "/experiments", json=body))
+
+    def get_experiment(self, experiment_id: int) -> ExperimentInfo:
+        return ExperimentInfo.from_wire(self._json("GET", f"/experiments/{int(experiment_id)}"))
+
+    def list_experiments(
+        self,
+        dataset: str | int | None,
+        name: str | None,
+        tags: TagFilter | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[ExperimentInfo]:
+        params: list[tuple[str, Any]] = [("limit", limit)]
+        if dataset is not None:
+            params.append(("dataset", str(dataset)))
+        if name is not None:
+            params.append(("name", name))
+        params.extend(_tag_params(tags))  # checked by the server, as the store checks them
+        if cursor is not None:
+            params.append(("cursor", cursor))
+        body = self._json("GET", "/experiments", params=params)
+        items = tuple(ExperimentInfo.from_wire(e) for e in body["items"])
+        return Page(items, body["next_cursor"])
+
+    def list_runs(self, experiment_id: int, limit: int, cursor: str | None) -> Page[RunRecord]:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        body = self._json("GET", f"/experiments/{int(experiment_id)}/runs", params=params)
+        return Page(tuple(RunRecord.from_wire(r) for r in body["items"]), body["next_cursor"])
+
+    def record_runs(self, experiment_id: int, runs: Sequence[RunRecord]) -> None:
+        body = {"runs": [r.to_wire() for r in runs]}
+        self._json("POST", f"/experiments/{int(experiment_id)}/runs", json=body)
+
+    def record_evaluations(
+        self, experiment_id: int, items: Sequence[tuple[str, EvaluationRecord]]
+    ) -> None:
+        body = {"evaluations": [{"source_id": sid, **e.to_wire()} for sid, e in items]}
+        self._json("POST", f"/experiments/{int(experiment_id)}/evaluations", json=body)
+
+    def finish_experiment(self, experiment_id: int, status: str) -> ExperimentInfo:
+        path = f"/experiments/{int(experiment_id)}/finish"
+        return ExperimentInfo.from_wire(self._json("POST", path, json={"status": status}))
+
+    # --- tags -------------------------------------------------------------------------------
+
+    def get_tags(self, kind: str, ref: str | int, dataset: str | int | None) -> dict[str, str]:
+        tags: dict[str, str] = self._json("GET", _tags_path(kind, ref, dataset))["tags"]
+        return tags
+
+    def update_tags(
+        self,
+        kind: str,
+        ref: str | int,
+        dataset: str | int | None,
+        *,
+        add: Mapping[str, str] | None = None,
+        remove: Iterable[str] | None = None,
+        replace: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        path = _tags_path(kind, ref, dataset)
+        if replace is not None:
+            if add or remove:
+                raise UsageError("replace the whole map, or add/remove keys; not both")
+            body = self._json("PUT", path, json={"tags": dict(replace)})
+        else:
+            change = {"add": dict(add or {}), "remove": list(remove or ())}
+            body = self._json("PATCH", path, json=change)
+        tags: dict[str, str] = body["tags"]
+        return tags
+
+    def tag_history(
+        self, dataset: str | int, kind: str | None, limit: int, cursor: str | None
+    ) -> Page[TagChange]:
+        params: dict[str, Any] = {"limit": limit}
+        if kind is not None:
+            params["kind"] = kind
+        if cursor is not None:
+            params["cursor"] = cursor
+        body = self._json("GET", f"/datasets/{_ref(dataset)}/tag-history", params=params)
+        return Page(tuple(TagChange.from_wire(c) for c in body["items"]), body["next_cursor"])
+
     def close(self) -> None:
         self._http.close()
-
-
-class _Replayable(httpx.SyncByteStream):
-    """A request body that can be sent again (for retries)."""
-
-    def __init__(self, factory: Any) -> None:
-        self._factory = factory
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._factory()
-
-
-def _write_body(out: IO[bytes], header: CommitHeader, operations: Iterable[Operation]) -> int:
-    """Write ``header`` then one operation per line as gzip NDJSON; the compressed size."""
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as gz:
-        gz.write(orjson.dumps(header.to_wire()) + b"\n")
-        batch: list[bytes] = []
-        for op in operations:
-            batch.append(_dumps(op.to_wire()))
-            if len(batch) >= 1000:
-                gz.write(b"\n".join(batch) + b"\n")
-                batch = []
-        if batch:
-            gz.write(b"\n".join(batch) + b"\n")
-    return out.tell()
-
-
-def _dumps(obj: dict[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(obj)
-    except TypeError:  # an integer beyond 64 bits (still an exact double)
-        import json
-
-        return json.dumps(obj, ensure_ascii=False).encode()
