@@ -54,7 +54,7 @@ async def _upload(
         header, records = _records(lines, parse)
         if snapshot:
             return store.snapshot(dataset, records, header)
-        return store.commit(dataset, records, header)
+        return store.commit(dataset, records, header, parsed=True)
 
     result = await anyio.to_thread.run_sync(work)
     return JSONResponse(result.to_wire(), status_code=200 if result.no_op else 201)

@@ -8,18 +8,19 @@ writes one version or nothing. Examples are written in batches (``executemany``)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
+import orjson
 import psycopg
 import sqlalchemy as sa
-from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Connection, Row
 
-from datasync.canonical import content_hash
+from datasync.canonical import canonical_content_parsed, content_hash, hash_bytes
 from datasync.errors import CanonicalError, HashMismatchError, ValidationError
 from datasync.store.queries import manifest_rows
 from datasync.store.records import CommitResult
@@ -81,11 +82,21 @@ class _Problems:
         )
 
 
-def verified_hash(source_id: str, body: Operation, claimed: str | None) -> str:
+def verified_hash(
+    source_id: str, body: Operation, claimed: str | None, *, parsed: bool = False
+) -> str:
     """Recompute the content hash of ``body``; raise :class:`HashMismatchError` if ``claimed``
-    differs, or :class:`CanonicalError` (naming ``source_id``) if the content is refused."""
+    differs, or :class:`CanonicalError` (naming ``source_id``) if the content is refused.
+
+    ``parsed``: the parts were returned by :func:`~datasync.canonical.loads_strict` (only
+    ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``), which lets the fast
+    path skip its type walk; the hash is the same either way.
+    """
     try:
-        actual = content_hash(body.input, body.output, body.metadata)
+        if parsed:
+            actual = hash_bytes(canonical_content_parsed(body.input, body.output, body.metadata))
+        else:
+            actual = content_hash(body.input, body.output, body.metadata)
     except CanonicalError as exc:
         raise CanonicalError(
             exc.code,
@@ -115,94 +126,153 @@ def _load_live(conn: Connection, dataset_id: int, head: int | None) -> _Live:
 
 
 class _Writer:
-    """Buffers new example rows and revisions and writes them in batches."""
+    """Buffers new example rows and revisions and writes them in batches, one batch at a time
+    in a background thread while the caller validates and hashes the next one.
+
+    Rows go to the driver directly (``executemany`` on SQLite, ``COPY`` on PostgreSQL) with
+    JSON documents serialized once by orjson: SQLAlchemy's per-parameter processing (and the
+    stdlib ``json.dumps`` of every document) cost more than the database's own work here.
+    New examples get their ids before they are inserted (:meth:`_reserve_ids`), so no
+    ``RETURNING`` or lookup is needed to link their revisions. The connection is used by one
+    thread at a time: the writer thread only between :meth:`flush` and the next wait, and
+    :meth:`close` / :meth:`abort` wait for it before the caller touches the connection again.
+    """
 
     def __init__(self, conn: Connection, dataset_id: int, version_id: int) -> None:
         self.conn, self.dataset_id, self.version_id = conn, dataset_id, version_id
-        self.new_examples: list[dict[str, Any]] = []
-        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.postgres = conn.dialect.name == "postgresql"
+        self.new_examples: list[tuple[str, int]] = []
+        self.pending: list[_Pending] = []
+        self._next_id: int | None = None  # SQLite: the next free example id
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="datasync-commit")
+        self._in_flight: Future[None] | None = None
 
-    def add(self, live: _Live, op: Operation, new_hash: str | None) -> None:
-        bucket = bucket_of(op.source_id)
-        if op.source_id not in live.example_ids:
-            self.new_examples.append(
-                {"dataset_id": self.dataset_id, "source_id": op.source_id, "bucket": bucket}
-            )
-        row = {
-            "version_id": self.version_id,
-            "kind": op.kind.value,
-            "hash": new_hash,
-            "input": op.input,
-            "output": op.output,
-            "metadata": op.metadata,
-        }
-        self.pending.append((op.source_id, row))
+    def add(self, live: _Live, op: Operation, new_hash: str | None, bucket: int) -> None:
+        example_id = live.example_ids.get(op.source_id)
+        if example_id is None:
+            self.new_examples.append((op.source_id, bucket))
+        self.pending.append((op.source_id, example_id, op.kind.value, new_hash, op))
         if op.kind is ChangeKind.DELETE:
             live.entries.pop(op.source_id, None)
         else:
             assert new_hash is not None
             live.entries[op.source_id] = (new_hash, bucket)
         if len(self.pending) >= BATCH:
-            self.flush(live)
+            self.flush()
 
-    def flush(self, live: _Live) -> None:
-        if self.new_examples:
-            # INSERT ... RETURNING (batched multi-row VALUES) hands back the new ids at once; a
-            # SELECT by source id afterwards was planned as a scan on a freshly filled table
-            # and made large commits quadratic on PostgreSQL.
-            found = self.conn.execute(
-                examples.insert().returning(examples.c.source_id, examples.c.id),
-                self.new_examples,
-            )
-            live.example_ids.update((source_id, example_id) for source_id, example_id in found)
-            self.new_examples = []
+    def flush(self) -> None:
+        """Hand the buffered rows to the writer thread (after the previous batch is written)."""
+        self._wait()
         if self.pending:
-            rows = [{**row, "example_id": live.example_ids[sid]} for sid, row in self.pending]
-            try:
-                _insert_many(self.conn, revisions, rows)
-            except (sa.exc.DataError, psycopg.DataError) as exc:
-                raise _unstorable(self.pending) from exc
-            self.pending = []
+            batch = (self.new_examples, self.pending)
+            self.new_examples, self.pending = [], []
+            self._in_flight = self._thread.submit(self._write, *batch)
 
+    def close(self) -> None:
+        """Write what is buffered and wait for it; raises what the writes raised."""
+        try:
+            self.flush()
+            self._wait()
+        finally:
+            self._thread.shutdown()
 
-_JSON_COLUMNS = frozenset({"input", "output", "metadata"})
+    def abort(self) -> None:
+        """Wait for the batch in flight (its error is dropped: the caller is failing already)."""
+        if self._in_flight is not None:
+            self._in_flight.exception()
+            self._in_flight = None
+        self._thread.shutdown()
 
+    def _wait(self) -> None:
+        if self._in_flight is not None:
+            future, self._in_flight = self._in_flight, None
+            future.result()
 
-def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` in one batch: COPY on PostgreSQL, ``executemany`` elsewhere."""
-    if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), rows)
-        return
-    columns = list(rows[0])
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    Jsonb(row[c]) if c in _JSON_COLUMNS and row[c] is not None else row[c]
-                    for c in columns
-                ]
+    def _write(self, new_examples: list[tuple[str, int]], pending: list[_Pending]) -> None:
+        new_ids: dict[str, int] = {}
+        if new_examples:
+            ids = self._reserve_ids(len(new_examples))
+            rows = [
+                (example_id, self.dataset_id, source_id, bucket)
+                for example_id, (source_id, bucket) in zip(ids, new_examples, strict=True)
+            ]
+            self._insert(examples, ("id", "dataset_id", "source_id", "bucket"), rows)
+            new_ids = dict(zip((source_id for source_id, _ in new_examples), ids, strict=True))
+        revision_rows = [
+            (
+                new_ids[sid] if example_id is None else example_id,
+                self.version_id,
+                kind,
+                new_hash,
+                _json_text(op.input),
+                _json_text(op.output),
+                _json_text(op.metadata),
             )
+            for sid, example_id, kind, new_hash, op in pending
+        ]
+        try:
+            self._insert(revisions, _REVISION_COLUMNS, revision_rows)
+        except (sa.exc.DataError, psycopg.DataError) as exc:
+            raise _unstorable(pending) from exc
+
+    def _reserve_ids(self, n: int) -> list[int]:
+        """``n`` unused example ids: from the sequence on PostgreSQL; on SQLite after the
+        largest id, which cannot move while this transaction holds the write lock."""
+        if self.postgres:
+            found = self.conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('examples', 'id'))"
+                f" FROM generate_series(1, {int(n)})"
+            )
+            return [example_id for (example_id,) in found]
+        if self._next_id is None:
+            top = self.conn.execute(sa.select(sa.func.max(examples.c.id))).scalar()
+            self._next_id = (top or 0) + 1
+        first, self._next_id = self._next_id, self._next_id + n
+        return list(range(first, first + n))
+
+    def _insert(
+        self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert ``rows`` in one batch: COPY on PostgreSQL, ``executemany`` on SQLite."""
+        driver = self.conn.connection.driver_connection
+        names = ", ".join(columns)
+        if self.postgres:
+            assert isinstance(driver, psycopg.Connection)
+            sql = f"COPY {table.name} ({names}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        assert isinstance(driver, sqlite3.Connection)
+        marks = ", ".join("?" * len(columns))
+        driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 
 
-def _unstorable(pending: list[tuple[str, dict[str, Any]]]) -> ValidationError:
+#: A buffered revision: source id, example id (None: new, id reserved at write), kind, hash.
+_Pending = tuple[str, int | None, str, str | None, Operation]
+_REVISION_COLUMNS = ("example_id", "version_id", "kind", "hash", "input", "output", "metadata")
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON document as stored (JSON text on SQLite, parsed into JSONB on PostgreSQL)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits (an exact double, accepted by the parser)
+        return json.dumps(value, ensure_ascii=False)
+
+
+def _unstorable(pending: list[_Pending]) -> ValidationError:
     # PostgreSQL's JSONB cannot hold U+0000; name the example instead of a driver error.
-    for source_id, row in pending:
-        if "\\u0000" in json.dumps([row["input"], row["output"], row["metadata"]]):
+    for source_id, _, _, _, op in pending:
+        if "\\u0000" in json.dumps([op.input, op.output, op.metadata]):
             return ValidationError(
                 f"example {source_id!r}: PostgreSQL cannot store the character U+0000",
                 code="unstorable_value",
                 details={"source_id": source_id},
             )
     return ValidationError("the database refused a value of this commit", code="unstorable_value")
-
-
-def _batches(ops: Iterable[Operation]) -> Iterator[list[Operation]]:
-    it = iter(ops)
-    while batch := list(islice(it, BATCH)):
-        yield batch
 
 
 def apply_operations(
@@ -212,10 +282,14 @@ def apply_operations(
     operations: Iterable[Operation],
     *,
     hashes_verified: bool = False,
+    parsed: bool = False,
 ) -> CommitResult:
     """Validate and write ``operations`` on top of the dataset's head as one new version.
 
-    The caller holds the write transaction and has checked the base version. Raises
+    ``parsed``: every operation's parts come straight from
+    :func:`~datasync.canonical.loads_strict` (the server's NDJSON reader), so hashes are
+    recomputed without the type walk (:func:`verified_hash`). The caller holds the write
+    transaction and has checked the base version. Raises
     :class:`ValidationError` (bad ids, deletes in append mode), :class:`HashMismatchError`,
     :class:`CanonicalError`; whatever it raises, the caller must roll back.
     """
@@ -231,33 +305,43 @@ def apply_operations(
     counts = dict.fromkeys(ChangeKind, 0)
     problems = _Problems()
     writer: _Writer | None = None
-    for op in operations:
-        sid = op.source_id
-        if sid in seen:
-            problems.duplicate.append(sid)
-            continue
-        seen.add(sid)
-        present = live.entries.get(sid)
-        if op.kind is ChangeKind.DELETE and header.mode is Mode.APPEND:
-            problems.deletes_in_append.append(sid)
-        elif op.kind is ChangeKind.CREATE and present is not None:
-            problems.present.append(sid)
-        elif op.kind is not ChangeKind.CREATE and present is None:
-            problems.unknown.append(sid)
+    try:
+        for op in operations:
+            sid = op.source_id
+            if sid in seen:
+                problems.duplicate.append(sid)
+                continue
+            seen.add(sid)
+            present = live.entries.get(sid)
+            if op.kind is ChangeKind.DELETE and header.mode is Mode.APPEND:
+                problems.deletes_in_append.append(sid)
+            elif op.kind is ChangeKind.CREATE and present is not None:
+                problems.present.append(sid)
+            elif op.kind is not ChangeKind.CREATE and present is None:
+                problems.unknown.append(sid)
+            if problems:
+                continue  # keep reading to name every refused id; write nothing more
+            new_hash = None
+            if op.kind is not ChangeKind.DELETE:
+                new_hash = (
+                    op.hash if hashes_verified else verified_hash(sid, op, op.hash, parsed=parsed)
+                )
+                if present is not None and present[0] == new_hash:
+                    continue  # a PATCH to the same content changes nothing
+            if writer is None:
+                writer = _Writer(conn, dataset.id, _insert_version(conn, dataset, head, header))
+            bucket = bucket_of(sid)
+            writer.add(live, op, new_hash, bucket)
+            touched.add(bucket)
+            counts[op.kind] += 1
         if problems:
-            continue  # keep reading to name every refused id; write nothing more
-        new_hash = None
-        if op.kind is not ChangeKind.DELETE:
-            new_hash = op.hash if hashes_verified else verified_hash(sid, op, op.hash)
-            if present is not None and present[0] == new_hash:
-                continue  # a PATCH to the same content changes nothing
-        if writer is None:
-            writer = _Writer(conn, dataset.id, _insert_version(conn, dataset, head, header))
-        writer.add(live, op, new_hash)
-        touched.add(bucket_of(sid))
-        counts[op.kind] += 1
-    if problems:
-        raise problems.error()
+            raise problems.error()
+        if writer is not None:
+            writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()  # the connection is the caller's again before it rolls back
+        raise
     if writer is None:
         total = before
         return CommitResult(
@@ -272,7 +356,6 @@ def apply_operations(
             total,
             total,
         )
-    writer.flush(live)
     return _finish(conn, dataset, head, writer.version_id, live, touched, counts, before)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from datasync.canonical import content_hash
+from datasync.canonical import content_hash, loads_strict
 from datasync.errors import (
     CanonicalError,
     ConflictError,
@@ -214,6 +214,53 @@ def test_postgresql_refuses_nul_characters_naming_the_example(store: Store) -> N
     with pytest.raises(ValidationError) as info:
         store.commit("qa", ops)
     assert info.value.details == {"source_id": "nul"}
+
+
+def test_a_database_refusal_in_a_later_batch_names_the_example_and_writes_nothing(
+    store: Store,
+) -> None:
+    # Batches are written by a background thread while the next one is validated: a refusal
+    # there must still surface, name the example and leave no trace.
+    v1 = store.commit("qa", creates(2))
+    before = row_counts(store)
+    nul = op(C, "nul", {"input": {"t": "a\x00b"}, "output": {}, "metadata": {}})
+    ops = [*creates(2 * BATCH + 3, start=10), nul, *creates(5, start=9000)]
+    header = CommitHeader(base_version_id=v1.version_id)
+    if store.dialect != "postgresql":
+        assert store.commit("qa", ops, header).created == 2 * BATCH + 9
+        return
+    with pytest.raises(ValidationError) as info:
+        store.commit("qa", ops, header)
+    assert (info.value.code, info.value.details) == ("unstorable_value", {"source_id": "nul"})
+    assert row_counts(store) == before
+    assert store.get_dataset("qa").head_version_id == v1.version_id
+
+
+def test_a_hash_mismatch_after_written_batches_writes_nothing(store: Store) -> None:
+    v1 = store.commit("qa", creates(2))
+    before = row_counts(store)
+    wrong = Operation(C, "wrong", "0" * 64, {"q": 1}, None, None)
+    ops = [*creates(2 * BATCH + 3, start=10), wrong]
+    with pytest.raises(HashMismatchError):
+        store.commit("qa", ops, CommitHeader(base_version_id=v1.version_id))
+    assert row_counts(store) == before
+    # the examples' ids were reserved but never used: the next commit still works
+    assert store.commit("qa", ops[:-1], CommitHeader(base_version_id=v1.version_id)).created == (
+        2 * BATCH + 3
+    )
+
+
+@pytest.mark.parametrize("parsed", [False, True])
+def test_parsed_parts_are_hashed_alike_and_still_checked(store: Store, parsed: bool) -> None:
+    # parsed=True (the server's NDJSON reader) skips the fast path's type walk only.
+    text = b'{"q": "x", "n": -0.0, "f": 1e-7, "big": 1e21, "u": "\\u00e9\\ud83d\\ude00"}'
+    value = loads_strict(text)
+    right = content_hash(value, None, None)
+    ops = [Operation(C, "a", right, value, None, None)]
+    assert store.commit("qa", ops, parsed=parsed).created == 1
+    assert manifest(store, "qa") == {"a": right}
+    with pytest.raises(HashMismatchError):
+        store.commit("qb", [Operation(C, "a", "1" * 64, value, None, None)], parsed=parsed)
 
 
 def test_large_commit_is_batched_and_read_back(store: Store) -> None:
