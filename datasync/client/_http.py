@@ -127,11 +127,12 @@ class HttpBackend(Backend):
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 if attempt >= self._retries:
+                    what = f"{request.method} {request.url.path}"
                     raise TransportError(
-                        f"could not reach the datasync server at {self.location}: {exc}"
-                        f" (after {attempt + 1} attempts)",
+                        f"could not reach the datasync server at {self.location}: {what}:"
+                        f" {type(exc).__name__}: {exc} (after {attempt + 1} attempts)",
                         code="unreachable",
-                        details={"url": self.location},
+                        details={"url": self.location, "request": what},
                     ) from None
             else:
                 if response.status_code < 500 or attempt >= self._retries:
