@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from datasync.client._remote import (
     FAST,
     SAFE,
     Fingerprints,
+    LocalPlan,
     RemoteView,
     plan_against,
     remote_view,
@@ -29,7 +31,6 @@ from datasync.sync import (
     LeafTable,
     Mode,
     Operation,
-    Plan,
     parse_mode,
     validate_dataset_name,
     validate_tags,
@@ -45,7 +46,13 @@ Progress = Callable[[str, int], None]
 @dataclass
 class _Planned:
     remote: RemoteView
-    plan: Plan
+    plan: LocalPlan
+
+    def summary(self) -> ChangeSummary:
+        plan = self.plan
+        return ChangeSummary(
+            len(plan.creates), len(plan.patches), len(plan.deletes), plan.unchanged
+        )
 
 
 class DatasetsAPI(DatasetTagsMixin):
@@ -102,7 +109,7 @@ class DatasetsAPI(DatasetTagsMixin):
         wire0 = (self._backend.wire.sent, self._backend.wire.received)
         with local_source(examples, mapping, workers) as source:
             manifest = _hash(source, progress)
-            table = LeafTable.from_manifest(manifest.hashes)
+            table = manifest.table()
             result, planned = self._push(
                 dataset, source, manifest, table, mode, message, tags, progress
             )
@@ -110,7 +117,7 @@ class DatasetsAPI(DatasetTagsMixin):
         summary = (
             ChangeSummary(result.created, result.patched, result.deleted, result.unchanged)
             if result is not None
-            else ChangeSummary.of_plan(planned.plan)
+            else planned.summary()
         )
         dataset_id = result.dataset_id if result is not None else planned.remote.dataset_id
         if clean_dataset_tags and dataset_id is not None:
@@ -194,7 +201,7 @@ class DatasetsAPI(DatasetTagsMixin):
         fingerprints: Fingerprints = EXACT,
     ) -> _Planned:
         remote = remote_view(self._backend, dataset, table, len(manifest), fingerprints)
-        return _Planned(remote, plan_against(manifest.hashes, remote, mode))
+        return _Planned(remote, plan_against(manifest, remote, mode))
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -229,7 +236,7 @@ class DatasetsAPI(DatasetTagsMixin):
         wire0 = (self._backend.wire.sent, self._backend.wire.received)
         with local_source(examples, mapping, workers) as source:
             manifest = _hash(source, progress)
-        table = LeafTable.from_manifest(manifest.hashes)
+        table = manifest.table()
         fingerprints = FAST if mode is Mode.MIRROR else SAFE
         planned = self._plan(dataset, manifest, table, mode, fingerprints)
         if planned.plan.is_empty and _missed(planned.remote, table, mode, fingerprints):
@@ -239,7 +246,7 @@ class DatasetsAPI(DatasetTagsMixin):
             planned.remote.dataset_id,
             planned.remote.version_id,
             mode,
-            planned.plan,
+            planned.plan.to_plan(manifest),
             self._transfer(wire0, started),
         )
 
@@ -366,21 +373,26 @@ def _hash(source: LocalSource, progress: Progress | None) -> LocalManifest:
 
 
 def _operations(
-    source: LocalSource, manifest: LocalManifest, plan: Plan, progress: Progress | None
+    source: LocalSource, manifest: LocalManifest, plan: LocalPlan, progress: Progress | None
 ) -> Iterator[Operation]:
-    """The commit's operations: bodies re-read from the source for CREATE/PATCH, then DELETEs."""
-    sends = {c.source_id: c for c in plan.changes if c.kind is not ChangeKind.DELETE}
-    for n, example in enumerate(source.bodies(manifest, sends), 1):
-        change = sends[example.source_id or ""]
+    """The commit's operations: bodies re-read from the source for CREATE/PATCH (in source
+    order), then DELETEs."""
+    sends = array("I", (p for p, _ in plan.sends()))
+    patches, next_patch = plan.patches, 0
+    bodies = zip(sends, source.bodies(manifest, sends), strict=True)
+    for n, (position, example) in enumerate(bodies, 1):
+        kind = ChangeKind.CREATE
+        if next_patch < len(patches) and patches[next_patch] == position:
+            kind, next_patch = ChangeKind.PATCH, next_patch + 1
         yield Operation(
-            change.kind,
-            change.source_id,
-            change.hash,
+            kind,
+            manifest.ids[position],
+            manifest.hash_at(position),
             example.input,
             example.output,
             example.metadata,
         )
         if progress is not None and n % 1000 == 0:
             progress("send", n)
-    for sid in plan.ids(ChangeKind.DELETE):
+    for sid in plan.deletes:
         yield Operation(ChangeKind.DELETE, sid)

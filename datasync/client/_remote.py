@@ -18,29 +18,36 @@ safe: in ``mirror`` mode the client checks the full root after committing (:data
 from __future__ import annotations
 
 import functools
+import heapq
 import math
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from datasync.client._backend import Backend
+from datasync.client._local import LocalManifest
 from datasync.errors import NotFoundError
 from datasync.sync import (
     LEAF_BITS,
     Change,
+    ChangeKind,
     LeafTable,
     Mode,
     Plan,
     bucket_of,
     child_nodes,
+    classify,
+    deletions,
     node_of,
 )
-from datasync.sync import plan_changes as _plan_changes
 
 __all__ = [
     "EXACT",
     "FAST",
     "SAFE",
     "Fingerprints",
+    "LocalPlan",
     "RemoteView",
     "Step",
     "next_step",
@@ -227,25 +234,71 @@ def next_step(
     return min(options, key=lambda option: option[0])[1]
 
 
-def plan_against(local: dict[str, str], remote: RemoteView, mode: Mode) -> Plan:
+@dataclass(frozen=True)
+class LocalPlan:
+    """A plan held by position in the local manifest: what to send, in source order.
+
+    ``creates`` and ``patches`` are ascending positions, ``deletes`` sorted source ids; the
+    hashes stay in the manifest. :meth:`to_plan` gives the :class:`Plan` (one ``Change``
+    per change, sorted by source id).
+    """
+
+    creates: array[int]
+    patches: array[int]
+    deletes: list[str]
+    unchanged: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.creates or self.patches or self.deletes)
+
+    def sends(self) -> Iterator[tuple[int, ChangeKind]]:
+        """``(position, CREATE | PATCH)`` of every example to send, in source order."""
+        creates = ((p, ChangeKind.CREATE) for p in self.creates)
+        patches = ((p, ChangeKind.PATCH) for p in self.patches)
+        return heapq.merge(creates, patches)
+
+    def to_plan(self, local: LocalManifest) -> Plan:
+        changes = [Change(kind, local.ids[p], local.hash_at(p)) for p, kind in self.sends()]
+        changes.extend(Change(ChangeKind.DELETE, sid, None) for sid in self.deletes)
+        changes.sort(key=lambda change: change.source_id)
+        return Plan(tuple(changes), self.unchanged)
+
+
+def plan_against(local: LocalManifest, remote: RemoteView, mode: Mode) -> LocalPlan:
     """The plan that makes the remote head match ``local`` under ``mode``.
 
     Outside the differing region both sides are equal, so only the ids inside it are
-    compared (local hashes cut to the remote's ``hash_chars``); the rest count as unchanged.
-    The plan's hashes are the full local ones.
+    compared (local hashes cut to the remote's ``hash_chars``; :func:`classify` decides);
+    the rest count as unchanged. The same changes as ``plan_changes`` over the whole
+    manifests, found without a ``{source_id: hash}`` dict of the local side.
     """
-    inside = (
-        local
-        if remote.region is None
-        else {sid: h for sid, h in local.items() if remote.covers(sid)}
+    entries, chars, ids = remote.entries, remote.hash_chars, local.ids
+    if remote.region is None:
+        inside: Iterator[int] | range = range(len(local))
+    else:
+        bits, nodes = remote.region
+        inside = local.index.positions(bits, sorted(nodes))
+    creates, patches = array("I"), array("I")
+    seen: set[str] = set()  # local ids the remote has (those it lacks are not needed)
+    compared = unchanged = 0
+    for position in inside:
+        compared += 1
+        sid = ids[position]
+        if sid not in entries:  # CREATE, without making its hash text
+            creates.append(position)
+            continue
+        seen.add(sid)
+        kind = classify(sid, local.hash_at(position)[:chars], entries)
+        if kind is None:
+            unchanged += 1
+        else:
+            patches.append(position)
+    if mode is Mode.APPEND:
+        unchanged += len(entries) - len(seen)
+    return LocalPlan(
+        array("I", sorted(creates)),
+        array("I", sorted(patches)),
+        deletions(entries, seen, mode),
+        unchanged + len(local) - compared,
     )
-    chars = remote.hash_chars
-    cut = inside if chars >= 64 else {sid: h[:chars] for sid, h in inside.items()}
-    plan = _plan_changes(cut, remote.entries, mode)
-    changes = plan.changes
-    if chars < 64:
-        changes = tuple(
-            Change(c.kind, c.source_id, None if c.hash is None else inside[c.source_id])
-            for c in changes
-        )
-    return Plan(changes, plan.unchanged + len(local) - len(inside))

@@ -14,22 +14,31 @@ them for the TypeScript client. In short:
 
 Nodes at any level are computed from the leaf table alone, so a store keeps one small blob per
 version and a client compares the root first, then descends only into differing nodes.
+
+A client holds its manifest by position (ids in a list, hashes as raw digests in one buffer);
+:class:`LeafIndex` sorts those positions by leaf once, and :meth:`LeafTable.from_packed` digests
+the leaves from it without a ``{source_id: hash}`` dict or hex strings per entry.
 """
 
 from __future__ import annotations
 
+import binascii
 import bisect
+import sys
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from datasync.canonical import hash_bytes
+from blake3 import blake3
+
 from datasync.errors import ValidationError
 
 __all__ = [
     "DIGEST_BYTES",
     "LEAF_BITS",
     "LEAF_RECORD_BYTES",
+    "LeafIndex",
     "LeafTable",
     "Summary",
     "bucket_of",
@@ -42,13 +51,23 @@ __all__ = [
 ]
 
 LEAF_BITS = 16
+LEAF_COUNT = 1 << LEAF_BITS
 DIGEST_BYTES = 16
 LEAF_RECORD_BYTES = 2 + DIGEST_BYTES
+#: Leaves digested per batch by :meth:`LeafTable.from_packed` (bounds its entry bytes held).
+_LEAF_BATCH = 4096
 
 
 def bucket_of(source_id: str) -> int:
     """The leaf bucket of ``source_id``: the first 2 bytes of BLAKE3(UTF-8 id), big-endian."""
-    return int(hash_bytes(source_id.encode("utf-8"))[:4], 16)
+    # A shorter BLAKE3 output is a prefix of the longer one (it is an XOF).
+    return int.from_bytes(blake3(source_id.encode("utf-8")).digest(length=2), "big")
+
+
+def _leaf_key(source_id: str) -> bytes:
+    """``u16be(bucket_of(id)) || UTF-8 id``: bytes order = (leaf, id) order of entries."""
+    raw = source_id.encode("utf-8")
+    return blake3(raw).digest(length=2) + raw
 
 
 def node_of(leaf: int, bits: int) -> int:
@@ -75,7 +94,8 @@ def leaf_digest(entries: Iterable[tuple[str, str]]) -> bytes:
 
 
 def _digest(data: bytes) -> bytes:
-    return bytes.fromhex(hash_bytes(data)[: 2 * DIGEST_BYTES])
+    digest: bytes = blake3(data).digest(length=DIGEST_BYTES)
+    return digest
 
 
 def validate_nodes(bits: int, nodes: Sequence[int]) -> None:
@@ -93,14 +113,55 @@ def validate_nodes(bits: int, nodes: Sequence[int]) -> None:
         )
 
 
+class LeafIndex:
+    """A manifest's positions grouped by leaf: ``order[starts[leaf]:starts[leaf + 1]]`` are the
+    positions of the entries in ``leaf``, sorted by the UTF-8 bytes of their ids."""
+
+    __slots__ = ("order", "starts")
+
+    def __init__(self, order: array[int], starts: array[int]) -> None:
+        self.order = order
+        self.starts = starts
+
+    @classmethod
+    def of(cls, ids: Sequence[str]) -> LeafIndex:
+        """The index of ``ids`` (position = index in the sequence; ids must be unique)."""
+        keys = [_leaf_key(sid) for sid in ids]
+        order = array("I", sorted(range(len(keys)), key=keys.__getitem__))
+        leaves = array("H", b"".join([keys[p][:2] for p in order]))
+        del keys
+        if sys.byteorder == "little":
+            leaves.byteswap()  # the keys hold the leaf big-endian
+        starts = array("I", [bisect.bisect_left(leaves, leaf) for leaf in range(LEAF_COUNT + 1)])
+        return cls(order, starts)
+
+    def leaf_positions(self, leaf: int) -> array[int]:
+        """The positions of ``leaf``'s entries, in id order."""
+        return self.order[self.starts[leaf] : self.starts[leaf + 1]]
+
+    def positions(self, bits: int, nodes: Iterable[int]) -> Iterator[int]:
+        """The positions of every entry under ``nodes`` at level ``bits``."""
+        shift = LEAF_BITS - bits
+        for node in nodes:
+            yield from self.order[self.starts[node << shift] : self.starts[(node + 1) << shift]]
+
+    def find(self, ids: Sequence[str], source_id: str) -> int | None:
+        """The position of ``source_id`` in ``ids``, or ``None``."""
+        for position in self.leaf_positions(bucket_of(source_id)):
+            if ids[position] == source_id:
+                return position
+        return None
+
+
 class LeafTable:
     """The leaf digests of one manifest: ``{leaf: 16-byte digest}`` for non-empty leaves."""
 
-    __slots__ = ("_digests", "_leaves")
+    __slots__ = ("_digests", "_leaves", "_packed")
 
     def __init__(self, digests: Mapping[int, bytes]) -> None:
         self._leaves = sorted(digests)
         self._digests = dict(digests)
+        self._packed: bytes | None = None
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, str]) -> LeafTable:
@@ -109,6 +170,33 @@ class LeafTable:
         for source_id, content_hash in manifest.items():
             buckets[bucket_of(source_id)].append((source_id, content_hash))
         return cls({leaf: leaf_digest(entries) for leaf, entries in buckets.items()})
+
+    @classmethod
+    def from_packed(
+        cls, ids: Sequence[str], hashes: bytes | bytearray, index: LeafIndex
+    ) -> LeafTable:
+        """The table of a manifest held by position: ``ids[p]`` has the content hash whose raw
+        bytes are ``hashes[p * w : (p + 1) * w]`` (``w = len(hashes) // len(ids)``; the entry
+        holds its lowercase hex). The same digests as :meth:`from_manifest`."""
+        width = len(hashes) // len(ids) if ids else 0
+        view = memoryview(hashes)
+        hexlify = binascii.hexlify
+        order, starts = index.order, index.starts
+        digests: dict[int, bytes] = {}
+        for first in range(0, LEAF_COUNT, _LEAF_BATCH):
+            base = starts[first]
+            entries = [
+                len(raw).to_bytes(4, "big") + raw + hexlify(view[at : at + width]) + b"\n"
+                for p in order[base : starts[first + _LEAF_BATCH]]
+                for raw, at in ((ids[p].encode("utf-8"), p * width),)
+            ]
+            for leaf in range(first, first + _LEAF_BATCH):
+                lo, hi = starts[leaf] - base, starts[leaf + 1] - base
+                if lo != hi:
+                    digests[leaf] = _digest(
+                        entries[lo] if hi - lo == 1 else b"".join(entries[lo:hi])
+                    )
+        return cls(digests)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> LeafTable:
@@ -122,7 +210,12 @@ class LeafTable:
 
     def to_bytes(self) -> bytes:
         """The packed table: the bytes the root digest is computed over."""
-        return b"".join(leaf.to_bytes(2, "big") + self._digests[leaf] for leaf in self._leaves)
+        if self._packed is None:
+            digests = self._digests
+            self._packed = b"".join(
+                [leaf.to_bytes(2, "big") + digests[leaf] for leaf in self._leaves]
+            )
+        return self._packed
 
     def replace(self, changed: Mapping[int, bytes | None]) -> LeafTable:
         """A new table with ``changed`` leaves set (``None`` empties a leaf)."""
@@ -151,10 +244,8 @@ class LeafTable:
         shift = LEAF_BITS - bits
         lo = bisect.bisect_left(self._leaves, node << shift)
         hi = bisect.bisect_left(self._leaves, (node + 1) << shift)
-        data = b"".join(
-            leaf.to_bytes(2, "big") + self._digests[leaf] for leaf in self._leaves[lo:hi]
-        )
-        return _digest(data).hex()
+        packed = self.to_bytes()
+        return _digest(packed[lo * LEAF_RECORD_BYTES : hi * LEAF_RECORD_BYTES]).hex()
 
     def digests(self, bits: int, nodes: Iterable[int] | None = None) -> dict[int, str]:
         """Digests of ``nodes`` (default: every node) at level ``bits``."""

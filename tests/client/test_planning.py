@@ -10,6 +10,7 @@ import pytest
 
 from datasync.canonical import content_hash
 from datasync.client import Client
+from datasync.client._local import LocalManifest
 from datasync.client._remote import (
     EXACT,
     FAST,
@@ -20,6 +21,7 @@ from datasync.client._remote import (
     next_step,
     plan_against,
 )
+from datasync.sources import HashedExample
 from datasync.store import Store
 from datasync.sync import ChangeKind, Mode, bucket_of, node_of
 from tests.client.conftest import rows
@@ -88,7 +90,10 @@ def test_plan_against_shortened_hashes_returns_full_hashes() -> None:
     remote_entries = {sid: local[sid][:8] for sid in region_ids if sid != "e5"}  # e5 is new
     outside = [sid for sid in local if node_of(bucket_of(sid), 16) not in nodes]
     view = RemoteView(1, 1, 49, remote_entries, (16, nodes), "r" * 32, 8)
-    plan = plan_against(changed, view, Mode.MIRROR)
+    manifest = LocalManifest()
+    for sid, h in changed.items():
+        manifest.add(HashedExample(sid, h, "rows:1"))
+    plan = plan_against(manifest, view, Mode.MIRROR).to_plan(manifest)
     kinds = {c.source_id: (c.kind, c.hash) for c in plan.changes}
     assert kinds == {
         "e3": (ChangeKind.PATCH, changed["e3"]),
