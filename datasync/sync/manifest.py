@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import binascii
 import bisect
+import itertools
 import sys
 from array import array
 from collections import defaultdict
@@ -64,10 +65,17 @@ def bucket_of(source_id: str) -> int:
     return int.from_bytes(blake3(source_id.encode("utf-8")).digest(length=2), "big")
 
 
-def _leaf_key(source_id: str) -> bytes:
-    """``u16be(bucket_of(id)) || UTF-8 id``: bytes order = (leaf, id) order of entries."""
-    raw = source_id.encode("utf-8")
-    return blake3(raw).digest(length=2) + raw
+def _leaves_of(ids: Sequence[str]) -> array[int]:
+    """``bucket_of`` of every id, as an array (built in slices: no object per id is kept)."""
+    out = array("H")
+    for start in range(0, len(ids), _LEAF_BATCH):
+        chunk = [
+            blake3(sid.encode("utf-8")).digest(length=2) for sid in ids[start : start + _LEAF_BATCH]
+        ]
+        out.frombytes(b"".join(chunk))
+    if sys.byteorder == "little":
+        out.byteswap()  # the digests are big-endian
+    return out
 
 
 def node_of(leaf: int, bits: int) -> int:
@@ -125,14 +133,27 @@ class LeafIndex:
 
     @classmethod
     def of(cls, ids: Sequence[str]) -> LeafIndex:
-        """The index of ``ids`` (position = index in the sequence; ids must be unique)."""
-        keys = [_leaf_key(sid) for sid in ids]
-        order = array("I", sorted(range(len(keys)), key=keys.__getitem__))
-        leaves = array("H", b"".join([keys[p][:2] for p in order]))
-        del keys
-        if sys.byteorder == "little":
-            leaves.byteswap()  # the keys hold the leaf big-endian
-        starts = array("I", [bisect.bisect_left(leaves, leaf) for leaf in range(LEAF_COUNT + 1)])
+        """The index of ``ids`` (position = index in the sequence; ids must be unique).
+
+        A counting sort by leaf, then a sort by id inside each leaf: besides the result it
+        holds 2 bytes an entry, not a sort key object per entry.
+        """
+        leaf_of = _leaves_of(ids)
+        counts = [0] * (LEAF_COUNT + 1)
+        for leaf in leaf_of:
+            counts[leaf + 1] += 1
+        starts = array("I", itertools.accumulate(counts))
+        order = array("I", bytes(4 * len(ids)))
+        fill = starts.tolist()
+        for position, leaf in enumerate(leaf_of):
+            order[fill[leaf]] = position
+            fill[leaf] += 1
+        del leaf_of, fill
+        for leaf in range(LEAF_COUNT):
+            lo, hi = starts[leaf], starts[leaf + 1]
+            if hi - lo > 1:
+                # str order is code point order, which is the order of the UTF-8 bytes.
+                order[lo:hi] = array("I", sorted(order[lo:hi], key=ids.__getitem__))
         return cls(order, starts)
 
     def leaf_positions(self, leaf: int) -> array[int]:
