@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from datasync.store import Store
-from datasync.store.queries import manifest_select
-from datasync.sync import ChangeKind, CommitHeader
+from datasync.store.queries import bucket_select, manifest_select, node_ranges, ranges_first
+from datasync.sync import ChangeKind, CommitHeader, bucket_of
 from tests.store.helpers import op
 
 
@@ -89,3 +89,27 @@ def test_postgresql_plans_the_metadata_filter_on_the_gin_index(store: Store) -> 
     assert _ids(store, None, {"split": "rare"}) == rows[:100]
     with store.engine.connect() as conn:  # the table really is that big
         assert conn.execute(sa.text("SELECT count(*) FROM revisions")).scalar_one() == n
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_postgresql_reads_leaf_ranges_through_the_bucket_index(store: Store) -> None:
+    # The entries of ~1,000 leaf ranges: each range must be an index probe, not a filter
+    # applied to every example of the dataset after its revision lookup. Left to itself,
+    # PostgreSQL 15 picks the filter from about 100,000 examples on (not at 50,000).
+    n = 100_000
+    ops = (op(ChangeKind.CREATE, f"e{i:06d}", _body(i, "s")) for i in range(n))
+    result = store.commit("qa", ops)
+    assert result.version_id is not None
+    ranges = node_ranges(12, range(0, 4096, 4))
+    stmt = bucket_select("postgresql", result.dataset_id, result.version_id, ["source_id"], ranges)
+    compiled = stmt.compile(dialect=store.engine.dialect)
+    with store.engine.connect() as conn, ranges_first(conn):
+        plan = "\n".join(
+            r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+        )
+        got = conn.execute(stmt).scalars().all()
+    assert "Index Scan using ix_examples_dataset_bucket" in plan, plan
+    assert "Join Filter" not in plan, plan
+    wanted = {f"e{i:06d}" for i in range(n) if (bucket_of(f"e{i:06d}") >> 4) % 4 == 0}
+    assert sorted(got) == sorted(wanted) and len(got) == len(wanted)
