@@ -386,7 +386,7 @@ def _operations(
             kind, next_patch = ChangeKind.PATCH, next_patch + 1
         yield Operation(
             kind,
-            manifest.ids[position],
+            manifest.id_at(position),
             manifest.hash_at(position),
             example.input,
             example.output,

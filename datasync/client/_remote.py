@@ -259,7 +259,7 @@ class LocalPlan:
         return heapq.merge(creates, patches)
 
     def to_plan(self, local: LocalManifest) -> Plan:
-        changes = [Change(kind, local.ids[p], local.hash_at(p)) for p, kind in self.sends()]
+        changes = [Change(kind, local.id_at(p), local.hash_at(p)) for p, kind in self.sends()]
         changes.extend(Change(ChangeKind.DELETE, sid, None) for sid in self.deletes)
         changes.sort(key=lambda change: change.source_id)
         return Plan(tuple(changes), self.unchanged)
@@ -273,7 +273,7 @@ def plan_against(local: LocalManifest, remote: RemoteView, mode: Mode) -> LocalP
     the rest count as unchanged. The same changes as ``plan_changes`` over the whole
     manifests, found without a ``{source_id: hash}`` dict of the local side.
     """
-    entries, chars, ids = remote.entries, remote.hash_chars, local.ids
+    entries, chars, id_at = remote.entries, remote.hash_chars, local.id_at
     if remote.region is None:
         inside: Iterator[int] | range = range(len(local))
     else:
@@ -284,7 +284,7 @@ def plan_against(local: LocalManifest, remote: RemoteView, mode: Mode) -> LocalP
     compared = unchanged = 0
     for position in inside:
         compared += 1
-        sid = ids[position]
+        sid = id_at(position)
         if sid not in entries:  # CREATE, without making its hash text
             creates.append(position)
             continue

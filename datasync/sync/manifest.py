@@ -15,7 +15,7 @@ them for the TypeScript client. In short:
 Nodes at any level are computed from the leaf table alone, so a store keeps one small blob per
 version and a client compares the root first, then descends only into differing nodes.
 
-A client holds its manifest by position (ids in a list, hashes as raw digests in one buffer);
+A client holds its manifest by position (UTF-8 ids, hashes as raw digests in one buffer);
 :class:`LeafIndex` sorts those positions by leaf once, and :meth:`LeafTable.from_packed` digests
 the leaves from it without a ``{source_id: hash}`` dict or hex strings per entry.
 """
@@ -65,13 +65,11 @@ def bucket_of(source_id: str) -> int:
     return int.from_bytes(blake3(source_id.encode("utf-8")).digest(length=2), "big")
 
 
-def _leaves_of(ids: Sequence[str]) -> array[int]:
+def _leaves_of(ids: Sequence[bytes]) -> array[int]:
     """``bucket_of`` of every id, as an array (built in slices: no object per id is kept)."""
     out = array("H")
     for start in range(0, len(ids), _LEAF_BATCH):
-        chunk = [
-            blake3(sid.encode("utf-8")).digest(length=2) for sid in ids[start : start + _LEAF_BATCH]
-        ]
+        chunk = [blake3(raw).digest(length=2) for raw in ids[start : start + _LEAF_BATCH]]
         out.frombytes(b"".join(chunk))
     if sys.byteorder == "little":
         out.byteswap()  # the digests are big-endian
@@ -132,8 +130,8 @@ class LeafIndex:
         self.starts = starts
 
     @classmethod
-    def of(cls, ids: Sequence[str]) -> LeafIndex:
-        """The index of ``ids`` (position = index in the sequence; ids must be unique).
+    def of(cls, ids: Sequence[bytes]) -> LeafIndex:
+        """The index of UTF-8 ``ids`` (position = index in the sequence; ids must be unique).
 
         A counting sort by leaf, then a sort by id inside each leaf: besides the result it
         holds 2 bytes an entry, not a sort key object per entry.
@@ -152,7 +150,6 @@ class LeafIndex:
         for leaf in range(LEAF_COUNT):
             lo, hi = starts[leaf], starts[leaf + 1]
             if hi - lo > 1:
-                # str order is code point order, which is the order of the UTF-8 bytes.
                 order[lo:hi] = array("I", sorted(order[lo:hi], key=ids.__getitem__))
         return cls(order, starts)
 
@@ -166,10 +163,11 @@ class LeafIndex:
         for node in nodes:
             yield from self.order[self.starts[node << shift] : self.starts[(node + 1) << shift]]
 
-    def find(self, ids: Sequence[str], source_id: str) -> int | None:
-        """The position of ``source_id`` in ``ids``, or ``None``."""
-        for position in self.leaf_positions(bucket_of(source_id)):
-            if ids[position] == source_id:
+    def find(self, ids: Sequence[bytes], source_id: str) -> int | None:
+        """The position of ``source_id`` in UTF-8 ``ids``, or ``None``."""
+        raw = source_id.encode("utf-8")
+        for position in self.leaf_positions(int.from_bytes(blake3(raw).digest(length=2), "big")):
+            if ids[position] == raw:
                 return position
         return None
 
@@ -194,9 +192,9 @@ class LeafTable:
 
     @classmethod
     def from_packed(
-        cls, ids: Sequence[str], hashes: bytes | bytearray, index: LeafIndex
+        cls, ids: Sequence[bytes], hashes: bytes | bytearray, index: LeafIndex
     ) -> LeafTable:
-        """The table of a manifest held by position: ``ids[p]`` has the content hash whose raw
+        """The table of a manifest held by position: UTF-8 ``ids[p]`` has the content hash whose raw
         bytes are ``hashes[p * w : (p + 1) * w]`` (``w = len(hashes) // len(ids)``; the entry
         holds its lowercase hex). The same digests as :meth:`from_manifest`."""
         width = len(hashes) // len(ids) if ids else 0
@@ -209,7 +207,7 @@ class LeafTable:
             entries = [
                 len(raw).to_bytes(4, "big") + raw + hexlify(view[at : at + width]) + b"\n"
                 for p in order[base : starts[first + _LEAF_BATCH]]
-                for raw, at in ((ids[p].encode("utf-8"), p * width),)
+                for raw, at in ((ids[p], p * width),)
             ]
             for leaf in range(first, first + _LEAF_BATCH):
                 lo, hi = starts[leaf] - base, starts[leaf + 1] - base

@@ -43,7 +43,7 @@ def test_the_plan_over_the_whole_manifest_equals_plan_changes(mode: Mode, seed: 
     view = RemoteView(1, 1, len(remote), remote, None)
     plan = plan_against(manifest, view, mode)
     assert plan.to_plan(manifest) == plan_changes(local, remote, mode)
-    sent = [manifest.ids[p] for p, _ in plan.sends()]
+    sent = [manifest.id_at(p) for p, _ in plan.sends()]
     assert sent == sorted(sent, key=list(local).index)  # source order
     assert manifest.table() == LeafTable.from_manifest(local)
     assert manifest.hashes() == local

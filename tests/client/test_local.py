@@ -39,7 +39,7 @@ def test_bodies_read_by_line_equal_the_bodies_of_a_full_re_parse(tmp_path: Path,
     everything = {ex.source_id: ex for ex in open_source(str(path), source_id_key="id")}
     reparsed = LocalSource(str(path), iter, lambda: open_source(str(path), source_id_key="id"))
     assert by_line == list(reparsed.bodies(manifest, positions))
-    assert by_line == [everything[manifest.ids[p]] for p in positions]
+    assert by_line == [everything[manifest.id_at(p)] for p in positions]
 
 
 def test_a_csv_source_records_no_lines_and_still_sends_its_bodies(tmp_path: Path) -> None:

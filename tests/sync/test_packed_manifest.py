@@ -19,9 +19,9 @@ ids_strategy = st.lists(
 )
 
 
-def packed(manifest: dict[str, str]) -> tuple[list[str], bytes]:
+def packed(manifest: dict[str, str]) -> tuple[list[bytes], bytes]:
     ids = list(manifest)
-    return ids, b"".join(bytes.fromhex(manifest[sid]) for sid in ids)
+    return [sid.encode() for sid in ids], b"".join(bytes.fromhex(manifest[sid]) for sid in ids)
 
 
 def random_manifest(n: int, seed: int) -> dict[str, str]:
@@ -53,16 +53,17 @@ def test_a_big_packed_table_spans_every_batch_of_leaves_and_matches_the_spec() -
 
 
 def test_the_index_finds_every_id_and_lists_the_positions_under_nodes() -> None:
-    ids = list(random_manifest(3000, 3))
-    index = LeafIndex.of(ids)
-    assert all(index.find(ids, sid) == p for p, sid in enumerate(ids))
-    assert index.find(ids, "not-there") is None
+    ids = [*random_manifest(3000, 3), "é", "😀", "\uffff", "𐀀"]
+    raw = [sid.encode() for sid in ids]
+    index = LeafIndex.of(raw)
+    assert all(index.find(raw, sid) == p for p, sid in enumerate(ids))
+    assert index.find(raw, "not-there") is None
     nodes = [0, 5, 17, 63]
     expected = sorted(p for p, sid in enumerate(ids) if node_of(bucket_of(sid), 6) in nodes)
     assert sorted(index.positions(6, nodes)) == expected
     for leaf in {bucket_of(sid) for sid in ids[:50]}:
         in_leaf = [ids[p] for p in index.leaf_positions(leaf)]
-        assert in_leaf == sorted(in_leaf, key=str.encode)
+        assert in_leaf == sorted(in_leaf, key=str.encode)  # UTF-8 byte order
         assert {bucket_of(sid) for sid in in_leaf} == {leaf}
 
 
