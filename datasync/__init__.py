@@ -1,8 +1,9 @@
 """datasync: sync datasets of examples to a versioned store, hashing on the client."""
 
+import importlib as _importlib
+import typing as _typing
+
 from datasync._version import __version__
-from datasync.canonical import canonicalize, content_hash, loads_strict
-from datasync.client import Client, Dataset, Experiment, run_experiment
 from datasync.errors import (
     AuthError,
     CanonicalError,
@@ -17,6 +18,10 @@ from datasync.errors import (
     UsageError,
     ValidationError,
 )
+
+if _typing.TYPE_CHECKING:
+    from datasync.canonical import canonicalize, content_hash, loads_strict
+    from datasync.client import Client, Dataset, Experiment, run_experiment
 
 __all__ = [
     "AuthError",
@@ -40,3 +45,29 @@ __all__ = [
     "loads_strict",
     "run_experiment",
 ]
+
+# Imported on first use (PEP 562), so that `import datasync` (and so every `datasync`
+# command, which imports only what it runs) does not load the client, the store and the
+# sources up front.
+_LAZY = {
+    "canonicalize": "datasync.canonical",
+    "content_hash": "datasync.canonical",
+    "loads_strict": "datasync.canonical",
+    "Client": "datasync.client",
+    "Dataset": "datasync.client",
+    "Experiment": "datasync.client",
+    "run_experiment": "datasync.client",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'datasync' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -31,21 +31,31 @@ _COMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``datasync`` parser; with ``command`` (a subcommand name) only that subcommand's
+    module is imported and registered, so a command loads only what it runs."""
     parser = argparse.ArgumentParser(
         prog="datasync",
         description="Sync datasets of examples to a versioned store, sending only what changed.",
     )
     parser.add_argument("--version", action="version", version=f"datasync {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMANDS:
+    for name in _COMMANDS if command is None else (command,):
         module = importlib.import_module(f"datasync.cli.{name}")
         module.register(subparsers)
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, if it names a known one first (else: build them all,
+    for help and for argparse's error naming the choices)."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in _COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
