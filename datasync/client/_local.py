@@ -13,6 +13,7 @@ all held in memory unless the caller handed them to us that way.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -95,7 +96,12 @@ class PackedIds(Sequence[bytes]):
     def __getitem__(self, index: slice) -> list[bytes]: ...
     def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            start, stop, step = index.indices(len(self))
+            if step != 1 or start >= stop:
+                return [self[i] for i in range(start, stop, step)]
+            blob, ends = self._blob, self._ends
+            firsts = itertools.chain((ends[start - 1] if start else 0,), ends[start : stop - 1])
+            return [bytes(blob[a:b]) for a, b in zip(firsts, ends[start:stop], strict=True)]
         if index < 0:
             index += len(self)
         end = self._ends[index]  # IndexError past the end, as a sequence must
@@ -156,13 +162,16 @@ class LocalManifest:
     @property
     def index(self) -> LeafIndex:
         if self._index is None:
-            self._index = LeafIndex.of(self.ids)
+            self.table()
+        assert self._index is not None
         return self._index
 
     def table(self) -> LeafTable:
         """The leaf table of the manifest (as ``LeafTable.from_manifest(self.hashes())``)."""
         if self._table is None:
-            self._table = LeafTable.from_packed(self.ids, self.digests, self.index)
+            ids = self.ids[:]  # one bytes object an id while the two are built (~50 B each)
+            self._index = LeafIndex.of(ids)
+            self._table = LeafTable.from_packed(ids, self.digests, self._index)
         return self._table
 
     def position(self, source_id: str) -> int | None:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from datasync.client._local import LocalManifest
+from datasync.client._local import LocalManifest, PackedIds
 from datasync.client._remote import RemoteView, plan_against
 from datasync.errors import UsageError
 from datasync.sources import HashedExample
@@ -75,3 +75,20 @@ def test_an_empty_remote_plans_every_local_example_as_created_in_source_order() 
 def test_a_hash_that_is_not_blake3_256_is_refused() -> None:
     with pytest.raises(UsageError):
         manifest_of({"a": "ab" * 16})
+
+
+def test_packed_ids_index_and_slice_like_a_list_of_utf8_ids() -> None:
+    ids = ["a", "é", "xyz", "😀", "\uffff", "ex-10"]
+    packed = PackedIds()
+    for sid in ids:
+        packed.append(sid)
+    raw = [sid.encode() for sid in ids]
+    for frozen in (False, True):
+        if frozen:
+            packed.freeze()
+        assert list(packed) == raw and len(packed) == len(ids)
+        assert [packed.text(i) for i in range(len(ids))] == ids and packed[-1] == raw[-1]
+        for cut in (slice(None), slice(1, 3), slice(4, 99), slice(3, 1), slice(None, None, 2)):
+            assert packed[cut] == raw[cut]
+    with pytest.raises(IndexError):
+        packed[len(ids)]
