@@ -11,6 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from datasync._version import __version__
 from datasync.server import routes, routes_experiments, routes_tags, uploads
 from datasync.server.auth import require_api_key
+from datasync.server.decoding import Decoder
 from datasync.server.handlers import install_error_handlers
 from datasync.server.limits import Limits, SizeLimitMiddleware
 from datasync.store import Store, open_store
@@ -19,21 +20,28 @@ __all__ = ["create_app"]
 
 
 def create_app(
-    store: str | Store, api_key: str | None = None, limits: Limits | None = None
+    store: str | Store,
+    api_key: str | None = None,
+    limits: Limits | None = None,
+    decode_processes: int | None = None,
 ) -> FastAPI:
     """The datasync HTTP API over ``store`` (a URL or path, opened and migrated at startup,
     or an open :class:`Store`, which the caller keeps and closes).
 
     With ``api_key`` every route but ``GET /v1/health`` needs ``Authorization: Bearer KEY``.
+    ``decode_processes``: worker processes that decode large commit bodies (default: one
+    per core; ``1``: decode in the request thread).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = isinstance(store, str)
+        app.state.decoder.start()  # before the store opens and any request thread exists
         app.state.store = open_store(store) if isinstance(store, str) else store
         try:
             yield
         finally:
+            app.state.decoder.close()
             if owned:
                 app.state.store.close()
 
@@ -47,6 +55,7 @@ def create_app(
     )
     app.state.api_key = api_key or None
     app.state.limits = limits or Limits()
+    app.state.decoder = Decoder(decode_processes)
     install_error_handlers(app)
 
     @app.get("/v1/health", operation_id="health", summary="Liveness (no auth)", tags=["health"])

@@ -17,7 +17,7 @@ from datasync.canonical import loads_strict
 from datasync.errors import CanonicalError, UsageError, ValidationError
 from datasync.server.limits import Limits, too_large
 
-__all__ = ["BodyLines"]
+__all__ = ["BodyLines", "parse_line"]
 
 
 class BodyLines:
@@ -77,18 +77,27 @@ class BodyLines:
         if pending:
             yield pending
 
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
+    def numbered(self) -> Iterator[tuple[int, bytes]]:
+        """``(line number, line)`` for each non-blank line, not parsed (limits checked)."""
         for raw in self._raw_lines():
             self.line_number += 1
             if len(raw) > self._limits.max_example_bytes:
                 raise too_large(f"line {self.line_number}", self._limits.max_example_bytes)
-            if not raw.strip():
-                continue
-            try:
-                yield self.line_number, loads_strict(raw)
-            except CanonicalError as exc:
-                raise ValidationError(
-                    f"line {self.line_number}: {exc.message}",
-                    code="invalid_ndjson",
-                    details={"line": self.line_number, "reason": exc.code, "path": exc.path},
-                ) from None
+            if raw.strip():
+                yield self.line_number, raw
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        for number, raw in self.numbered():
+            yield number, parse_line(number, raw)
+
+
+def parse_line(number: int, raw: bytes) -> Any:
+    """Line ``number`` of a body as strict JSON; :class:`ValidationError` names the line."""
+    try:
+        return loads_strict(raw)
+    except CanonicalError as exc:
+        raise ValidationError(
+            f"line {number}: {exc.message}",
+            code="invalid_ndjson",
+            details={"line": number, "reason": exc.code, "path": exc.path},
+        ) from None

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from datasync.errors import ValidationError
+from datasync.server.decoding import Decoder
 from datasync.server.handlers import COMMIT_RESPONSES
 from datasync.server.limits import Limits
-from datasync.server.ndjson import BodyLines
+from datasync.server.ndjson import BodyLines, parse_line
 from datasync.server.routes import DatasetRef
 from datasync.store import CommitResult, Store
-from datasync.sync import CommitHeader, parse_example, parse_header, parse_operation
+from datasync.sync import CommitHeader, parse_example, parse_header
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", responses=COMMIT_RESPONSES)
-T = TypeVar("T")
 
 _NDJSON_BODY: dict[str, Any] = {
     "requestBody": {
@@ -32,29 +32,27 @@ _NDJSON_BODY: dict[str, Any] = {
 }
 
 
-def _records(
-    lines: BodyLines, parse: Callable[[object, int], T]
-) -> tuple[CommitHeader, Iterator[T]]:
-    it = iter(lines)
-    first = next(it, None)
+def _header(lines: Iterator[tuple[int, bytes]]) -> CommitHeader:
+    first = next(lines, None)
     if first is None:
         raise ValidationError("the body is empty: send a header line first", code="bad_header")
-    header = parse_header(first[1], first[0])
-    return header, (parse(obj, number) for number, obj in it)
+    number, raw = first
+    return parse_header(parse_line(number, raw), number)
 
 
-async def _upload(
-    request: Request, dataset: str, parse: Callable[[object, int], Any], snapshot: bool
-) -> JSONResponse:
+async def _upload(request: Request, dataset: str, snapshot: bool) -> JSONResponse:
     store: Store = request.app.state.store
     limits: Limits = request.app.state.limits
+    decoder: Decoder = request.app.state.decoder
     lines = BodyLines(request.stream(), request.headers.get("content-encoding"), limits)
 
     def work() -> CommitResult:
-        header, records = _records(lines, parse)
+        numbered = lines.numbered()
+        header = _header(numbered)
         if snapshot:
-            return store.snapshot(dataset, records, header)
-        return store.commit(dataset, records, header, parsed=True)
+            items = (parse_example(parse_line(n, raw), n) for n, raw in numbered)
+            return store.snapshot(dataset, items, header)
+        return store.commit(dataset, decoder.operations(numbered), header)
 
     result = await anyio.to_thread.run_sync(work)
     return JSONResponse(result.to_wire(), status_code=200 if result.no_op else 201)
@@ -70,7 +68,7 @@ async def _upload(
     responses={200: {"model": CommitResult, "description": "No changes (no_op) or a replay"}},
 )
 async def commit(dataset: DatasetRef, request: Request) -> JSONResponse:
-    return await _upload(request, dataset, parse_operation, snapshot=False)
+    return await _upload(request, dataset, snapshot=False)
 
 
 @router.post(
@@ -83,4 +81,4 @@ async def commit(dataset: DatasetRef, request: Request) -> JSONResponse:
     responses={200: {"model": CommitResult, "description": "No changes (no_op) or a replay"}},
 )
 async def snapshot(dataset: DatasetRef, request: Request) -> JSONResponse:
-    return await _upload(request, dataset, parse_example, snapshot=True)
+    return await _upload(request, dataset, snapshot=True)

@@ -7,7 +7,6 @@ writes one version or nothing. Examples are written in batches (``executemany``)
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,23 +14,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from datasync.canonical import canonical_content_parsed, content_hash, hash_bytes
-from datasync.errors import CanonicalError, HashMismatchError, ValidationError
+from datasync.canonical import content_hash
+from datasync.errors import CanonicalError, ValidationError
 from datasync.store.queries import manifest_rows
 from datasync.store.records import CommitResult
 from datasync.store.schema import datasets, examples, revisions, versions
 from datasync.sync import (
     ChangeKind,
     CommitHeader,
+    DecodedOperation,
     LeafTable,
     Mode,
     Operation,
     bucket_of,
+    hash_mismatch,
+    json_text,
     leaf_digest,
 )
 
@@ -82,21 +83,11 @@ class _Problems:
         )
 
 
-def verified_hash(
-    source_id: str, body: Operation, claimed: str | None, *, parsed: bool = False
-) -> str:
+def verified_hash(source_id: str, body: Operation, claimed: str | None) -> str:
     """Recompute the content hash of ``body``; raise :class:`HashMismatchError` if ``claimed``
-    differs, or :class:`CanonicalError` (naming ``source_id``) if the content is refused.
-
-    ``parsed``: the parts were returned by :func:`~datasync.canonical.loads_strict` (only
-    ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``), which lets the fast
-    path skip its type walk; the hash is the same either way.
-    """
+    differs, or :class:`CanonicalError` (naming ``source_id``) if the content is refused."""
     try:
-        if parsed:
-            actual = hash_bytes(canonical_content_parsed(body.input, body.output, body.metadata))
-        else:
-            actual = content_hash(body.input, body.output, body.metadata)
+        actual = content_hash(body.input, body.output, body.metadata)
     except CanonicalError as exc:
         raise CanonicalError(
             exc.code,
@@ -105,11 +96,7 @@ def verified_hash(
             details={**exc.details, "source_id": source_id},
         ) from None
     if claimed is not None and claimed != actual:
-        raise HashMismatchError(
-            f"example {source_id!r}: the server computes hash {actual}, the request says"
-            f" {claimed} (content hash v1 differs between client and server)",
-            details={"source_id": source_id, "expected": actual, "received": claimed},
-        )
+        raise hash_mismatch(source_id, actual, claimed)
     return actual
 
 
@@ -147,7 +134,9 @@ class _Writer:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="datasync-commit")
         self._in_flight: Future[None] | None = None
 
-    def add(self, live: _Live, op: Operation, new_hash: str | None, bucket: int) -> None:
+    def add(
+        self, live: _Live, op: Operation | DecodedOperation, new_hash: str | None, bucket: int
+    ) -> None:
         example_id = live.example_ids.get(op.source_id)
         if example_id is None:
             self.new_examples.append((op.source_id, bucket))
@@ -198,17 +187,10 @@ class _Writer:
             ]
             self._insert(examples, ("id", "dataset_id", "source_id", "bucket"), rows)
             new_ids = dict(zip((source_id for source_id, _ in new_examples), ids, strict=True))
+        version = self.version_id
         revision_rows = [
-            (
-                new_ids[sid] if example_id is None else example_id,
-                self.version_id,
-                kind,
-                new_hash,
-                _json_text(op.input),
-                _json_text(op.output),
-                _json_text(op.metadata),
-            )
-            for sid, example_id, kind, new_hash, op in pending
+            (new_ids[sid] if example_id is None else example_id, version, kind, hash_, *_texts(op))
+            for sid, example_id, kind, hash_, op in pending
         ]
         try:
             self._insert(revisions, _REVISION_COLUMNS, revision_rows)
@@ -249,24 +231,23 @@ class _Writer:
 
 
 #: A buffered revision: source id, example id (None: new, id reserved at write), kind, hash.
-_Pending = tuple[str, int | None, str, str | None, Operation]
+_Pending = tuple[str, int | None, str, str | None, Operation | DecodedOperation]
 _REVISION_COLUMNS = ("example_id", "version_id", "kind", "hash", "input", "output", "metadata")
 
 
-def _json_text(value: Any) -> str | None:
-    """A JSON document as stored (JSON text on SQLite, parsed into JSONB on PostgreSQL)."""
-    if value is None:
-        return None
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # an integer beyond 64 bits (an exact double, accepted by the parser)
-        return json.dumps(value, ensure_ascii=False)
+def _texts(op: Operation | DecodedOperation) -> tuple[str | None, str | None, str | None]:
+    """The parts as stored: JSON text (SQLite keeps it, PostgreSQL parses it into JSONB)."""
+    if isinstance(op, DecodedOperation):
+        return op.input, op.output, op.metadata
+    parts = (op.input, op.output, op.metadata)
+    a, b, c = (None if part is None else json_text(part) for part in parts)
+    return a, b, c
 
 
 def _unstorable(pending: list[_Pending]) -> ValidationError:
     # PostgreSQL's JSONB cannot hold U+0000; name the example instead of a driver error.
     for source_id, _, _, _, op in pending:
-        if "\\u0000" in json.dumps([op.input, op.output, op.metadata]):
+        if any("\\u0000" in text for text in _texts(op) if text is not None):
             return ValidationError(
                 f"example {source_id!r}: PostgreSQL cannot store the character U+0000",
                 code="unstorable_value",
@@ -279,17 +260,16 @@ def apply_operations(
     conn: Connection,
     dataset: Row[Any],
     header: CommitHeader,
-    operations: Iterable[Operation],
+    operations: Iterable[Operation | DecodedOperation],
     *,
     hashes_verified: bool = False,
-    parsed: bool = False,
 ) -> CommitResult:
     """Validate and write ``operations`` on top of the dataset's head as one new version.
 
-    ``parsed``: every operation's parts come straight from
-    :func:`~datasync.canonical.loads_strict` (the server's NDJSON reader), so hashes are
-    recomputed without the type walk (:func:`verified_hash`). The caller holds the write
-    transaction and has checked the base version. Raises
+    A :class:`DecodedOperation` (the server's commit body) comes with its hash recomputed
+    and its parts as JSON text; an :class:`Operation`'s hash is recomputed here unless
+    ``hashes_verified``. The caller holds the write transaction and has checked the base
+    version. Raises
     :class:`ValidationError` (bad ids, deletes in append mode), :class:`HashMismatchError`,
     :class:`CanonicalError`; whatever it raises, the caller must roll back.
     """
@@ -323,9 +303,10 @@ def apply_operations(
                 continue  # keep reading to name every refused id; write nothing more
             new_hash = None
             if op.kind is not ChangeKind.DELETE:
-                new_hash = (
-                    op.hash if hashes_verified else verified_hash(sid, op, op.hash, parsed=parsed)
-                )
+                if isinstance(op, DecodedOperation):
+                    new_hash = op.checked_hash()
+                else:
+                    new_hash = op.hash if hashes_verified else verified_hash(sid, op, op.hash)
                 if present is not None and present[0] == new_hash:
                     continue  # a PATCH to the same content changes nothing
             if writer is None:

@@ -31,6 +31,7 @@ from datasync.store.tags import tag_filter
 from datasync.sync import (
     ChangeKind,
     CommitHeader,
+    DecodedOperation,
     ExampleData,
     LeafTable,
     Mode,
@@ -325,17 +326,12 @@ class Store(TaggingMixin, ExperimentsMixin):
     def commit(
         self,
         dataset: str | int,
-        operations: Iterable[Operation],
+        operations: Iterable[Operation | DecodedOperation],
         header: CommitHeader | None = None,
         *,
         create: bool = True,
-        parsed: bool = False,
     ) -> CommitResult:
         """Apply ``operations`` (streamed) on ``header.base_version_id`` as one new version.
-
-        ``parsed``: the operations' parts were decoded by
-        :func:`~datasync.canonical.loads_strict` and hold nothing else (the server's NDJSON
-        reader), so their hashes are recomputed without the fast path's type walk.
 
         The dataset (by name or id) is created when a name is unknown and ``create``. Every
         hash is recomputed. One transaction: a new version, or nothing (no changes: no new
@@ -350,7 +346,7 @@ class Store(TaggingMixin, ExperimentsMixin):
             if replay is not None:
                 return replay
             self._check_base(ds, header.base_version_id)
-            result = apply_operations(conn, ds, header, operations, parsed=parsed)
+            result = apply_operations(conn, ds, header, operations)
             self._remember(conn, ds, header, result)
         self._refresh_statistics(result)
         return result

@@ -3,6 +3,13 @@
 No I/O here: values in, values out. See docs/protocol.md for the byte-level contract.
 """
 
+from datasync.sync.decode import (
+    DecodedOperation,
+    LineFailure,
+    decode_operation_lines,
+    hash_mismatch,
+    json_text,
+)
 from datasync.sync.manifest import (
     LEAF_BITS,
     LeafTable,
@@ -48,8 +55,10 @@ __all__ = [
     "Change",
     "ChangeKind",
     "CommitHeader",
+    "DecodedOperation",
     "ExampleData",
     "LeafTable",
+    "LineFailure",
     "Mode",
     "Operation",
     "Plan",
@@ -57,9 +66,12 @@ __all__ = [
     "bucket_of",
     "child_nodes",
     "classify",
+    "decode_operation_lines",
     "deletions",
     "differing_nodes",
     "entry_bytes",
+    "hash_mismatch",
+    "json_text",
     "leaf_digest",
     "node_of",
     "parse_example",

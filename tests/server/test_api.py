@@ -186,6 +186,46 @@ def test_commit_failing_mid_stream_leaves_the_store_unchanged(
     assert len(store.list_versions("qa").items) == 1
 
 
+@pytest.mark.parametrize("ids_refused_too", [False, True])
+def test_errors_from_lines_decoded_in_worker_processes_are_the_same(
+    api: httpx.Client, store: Store, ids_refused_too: bool
+) -> None:
+    # Past the first 2,000 lines a commit body is decoded in worker processes; a hash that
+    # differs there is reported as in-thread, and refused ids still come first.
+    ops: list[Any] = [op(C, f"n{i}", example(i)) for i in range(3500)]
+    ops[3100] = {**ops[3100], "hash": "0" * 64}
+    if ids_refused_too:
+        ops[2600] = op(P, "ghost", example(1))
+    response = commit(api, "qa", CommitHeader(), ops)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    if ids_refused_too:
+        assert (error["code"], error["details"]["unknown_ids"]) == ("unknown_ids", ["ghost"])
+    else:
+        assert error["code"] == "hash_mismatch"
+        assert error["details"]["source_id"] == "n3100"
+        assert error["details"]["expected"] == content_hash(**example(3100))
+    with pytest.raises(NotFoundError):
+        store.get_dataset("qa")  # a failed first commit creates nothing
+
+
+def test_a_large_commit_decoded_in_worker_processes_reads_back_exactly(
+    api: httpx.Client,
+) -> None:
+    state = {f"n{i:05d}": example(i) for i in range(4321)}
+    ops = [op(C, sid, content) for sid, content in state.items()]
+    assert commit(api, "qa", CommitHeader(), ops).json()["created"] == 4321
+    got: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 1000}
+    while True:
+        page = api.get("/v1/datasets/qa/versions/head/examples", params=params).json()
+        got.extend(page["items"])
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert got == expected(state)
+
+
 def test_snapshot_endpoint_diffs_on_the_server(api: httpx.Client, store: Store) -> None:
     rows = [{"source_id": f"s{i}", **example(i)} for i in range(4)]
     first = api.post("/v1/datasets/snap/snapshot", content=ndjson({}, rows), headers=NDJSON)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import orjson
 import pytest
 
 from datasync.canonical import content_hash, loads_strict
@@ -17,7 +18,14 @@ from datasync.errors import (
 )
 from datasync.store import Store
 from datasync.store.commit import BATCH
-from datasync.sync import ChangeKind, CommitHeader, LeafTable, Mode, Operation
+from datasync.sync import (
+    ChangeKind,
+    CommitHeader,
+    LeafTable,
+    Mode,
+    Operation,
+    decode_operation_lines,
+)
 from tests.store.helpers import body, creates, op
 
 C, P, D = ChangeKind.CREATE, ChangeKind.PATCH, ChangeKind.DELETE
@@ -250,17 +258,21 @@ def test_a_hash_mismatch_after_written_batches_writes_nothing(store: Store) -> N
     )
 
 
-@pytest.mark.parametrize("parsed", [False, True])
-def test_parsed_parts_are_hashed_alike_and_still_checked(store: Store, parsed: bool) -> None:
-    # parsed=True (the server's NDJSON reader) skips the fast path's type walk only.
+def test_decoded_operations_are_stored_as_decoded_and_still_checked(store: Store) -> None:
+    # The server's commit body: parts as JSON text, hashes recomputed by the decoder.
     text = b'{"q": "x", "n": -0.0, "f": 1e-7, "big": 1e21, "u": "\\u00e9\\ud83d\\ude00"}'
     value = loads_strict(text)
     right = content_hash(value, None, None)
-    ops = [Operation(C, "a", right, value, None, None)]
-    assert store.commit("qa", ops, parsed=parsed).created == 1
+    line = orjson.dumps({"op": "create", "source_id": "a", "hash": right, "input": value})
+    decoded = decode_operation_lines([(2, line)])
+    assert isinstance(decoded, list)
+    assert store.commit("qa", decoded).created == 1
     assert manifest(store, "qa") == {"a": right}
+    assert store.iter_examples("qa").items[0].input == value
+    wrong = decode_operation_lines([(2, line.replace(right.encode(), b"1" * 64))])
+    assert isinstance(wrong, list)
     with pytest.raises(HashMismatchError):
-        store.commit("qb", [Operation(C, "a", "1" * 64, value, None, None)], parsed=parsed)
+        store.commit("qb", wrong)
 
 
 def test_large_commit_is_batched_and_read_back(store: Store) -> None:
