@@ -37,16 +37,34 @@ come from the parser hold only ``dict``, ``list``, ``str``, ``int``, ``float``, 
 ``None``, so orjson can write them directly; its output is then checked for the only number
 forms in which orjson's text differs from ECMAScript's (see :func:`_es_numbers_only`), and
 only values that hold one take the float-rendering walk.
+
+Chunks of rows (:func:`loads_rows_content`): the same answers as :func:`loads_content` for
+many lines at once, with one orjson serialization of all the rows and one scan per check over
+it, because orjson's serializer costs about 1 µs per call before any work and a byte scan of
+one short line is mostly call overhead. Totals prove per-row facts where each row's share is
+bounded (colons), matches are mapped back to their rows, and depth is left to orjson's own
+recursion limit; rows a chunk-wide check cannot clear get :func:`loads_content`'s answer.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from functools import partial
 from typing import Any, Final
 
 import orjson
 
-__all__ = ["MISS", "canonicalize", "canonicalize_parsed", "es_number", "loads", "loads_content"]
+__all__ = [
+    "MISS",
+    "canonicalize",
+    "canonicalize_parsed",
+    "es_number",
+    "loads",
+    "loads_content",
+    "loads_rows_content",
+]
 
 MAX_DEPTH: Final = 128  # canonical.MAX_DEPTH (canonical imports this module, not the reverse)
 
@@ -286,7 +304,7 @@ def _content_slice(row: dict[str, Any], dump: bytes, id_key: str) -> bytes | Non
     return b"{" + dump[dump.index(b'"input":{') :]
 
 
-def loads_content(data: bytes, id_key: str) -> tuple[Any, bytes | None] | Any:
+def loads_content(data: bytes, id_key: str | None) -> tuple[Any, bytes | None] | Any:
     """``(loads(data), content)`` where the fast path vouches for the row, else :data:`MISS`.
 
     ``content`` is the canonical bytes of ``{"input", "output", "metadata"}`` taken from the
@@ -297,10 +315,18 @@ def loads_content(data: bytes, id_key: str) -> tuple[Any, bytes | None] | Any:
     """
     try:
         row = orjson.loads(data)
-        if type(row) is not dict:
-            return MISS
-        dump = orjson.dumps(row, option=_PARSED_DUMP)
     except (ValueError, TypeError, RecursionError):  # orjson errors subclass these
+        return MISS
+    return _row_content(data, row, id_key)
+
+
+def _row_content(data: bytes, row: Any, id_key: str | None) -> tuple[Any, bytes | None] | Any:
+    """:func:`loads_content` for ``row``, orjson's parse of ``data``."""
+    if type(row) is not dict:
+        return MISS
+    try:
+        dump = orjson.dumps(row, option=_PARSED_DUMP)
+    except (TypeError, RecursionError):  # lone surrogates, integers beyond 2**53 - 1
         return MISS
     colons = dump.count(b":")
     if (
@@ -312,7 +338,7 @@ def loads_content(data: bytes, id_key: str) -> tuple[Any, bytes | None] | Any:
         return MISS
     if _INTEGRAL_FLOAT.search(dump):  # see _plain_parse
         return MISS if _ROW_CHANGING_FLOAT.search(dump) else (row, None)
-    if _E6_FLOAT.search(dump):
+    if id_key is None or _E6_FLOAT.search(dump):
         return row, None
     return row, _content_slice(row, dump, id_key)
 
@@ -434,3 +460,236 @@ def loads(text: str | bytes | bytearray | memoryview) -> Any:
     except (_Miss, ValueError, TypeError, RecursionError):  # orjson errors subclass these
         pass
     return MISS
+
+
+# --- chunks of rows -------------------------------------------------------------------------
+#
+# loads_rows_content gives, for each line of a chunk, what loads_content gives for it (with
+# the depth judged exactly instead of bounded), but parses each line with one orjson call and
+# then serializes the whole chunk with ONE orjson call and scans it ONCE per check: orjson's
+# serializer costs about 1 µs per call before any work, and each byte scan of a short line is
+# mostly call overhead. Each check is argued to be exact per row in docs/performance.md
+# ("Chunks of rows"); rows that a chunk-wide check cannot clear get loads_content's answer.
+
+#: Between rows in a chunk's serialization. orjson writes no raw line feed (it escapes U+000A
+#: inside strings), so ``,\n,`` in its output is exactly a row boundary.
+_ROW_BREAK: Final = orjson.Fragment(b"\n")
+_ROW_SEPARATOR: Final = b",\n,"
+#: A chunk whose serialization fails (a row with an integer beyond 2**53 - 1, a lone
+#: surrogate, nesting too deep) is halved and retried; rows of halves this small go one by one.
+_SMALLEST_SPLIT: Final = 8
+_BACKSLASH: Final = ord("\\")
+_LOWER_E: Final = ord("e")
+#: Lead bytes of 4-byte UTF-8 sequences (characters above U+FFFF); orjson's output is UTF-8.
+_FOUR_BYTE_LEADS: Final = (0xF0, 0xF1, 0xF2, 0xF3, 0xF4)
+#: ``-6`` closing a number: a superset of _E6_FLOAT's matches (``e-6[,\]}]``), found several
+#: times faster because ``-`` is rarer than ``e``; each match is then checked for the ``e``.
+_MINUS_6: Final = re.compile(rb"-6[,\]}]")
+
+
+def _orjson_depth_limit() -> int | None:
+    """The most nested arrays/objects ``orjson.dumps`` writes before refusing, or None.
+
+    orjson 3.x writes 254 and refuses 255, counting every array and object alike (empty
+    ones included). Measured here, for arrays and for objects, so that a future orjson with
+    another limit moves the chunk depth check along or turns it off (None: some probe did not
+    behave as a plain limit would).
+    """
+
+    def writes(depth: int, kind: type) -> bool:
+        value: Any = kind()
+        for _ in range(depth - 1):
+            value = [value] if kind is list else {"k": value}
+        try:
+            orjson.dumps(value, option=_PARSED_DUMP)
+        except (TypeError, RecursionError):
+            return False
+        return True
+
+    limits = set()
+    for kind in (list, dict):
+        low, high = MAX_DEPTH + 1, 4096  # writes(low) and not writes(high), checked first
+        if not writes(low, kind) or writes(high, kind):
+            return None
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if writes(middle, kind) else (low, middle)
+        limits.add(low)
+    return limits.pop() if len(limits) == 1 else None
+
+
+_ORJSON_DEPTH_LIMIT: Final = _orjson_depth_limit()
+#: Lists wrapped around a chunk's list of rows so that orjson refuses the serialization
+#: exactly when some row nests deeper than MAX_DEPTH: wrappers + the chunk's list + a row's
+#: depth must stay within orjson's limit. None: rows are judged one by one (loads_content).
+_DEPTH_WRAP: Final = None if _ORJSON_DEPTH_LIMIT is None else _ORJSON_DEPTH_LIMIT - 1 - MAX_DEPTH
+
+
+def loads_rows_content(lines: Sequence[bytes], id_key: str | None) -> list[Any]:
+    """For each of ``lines``: ``(row, content)`` as :func:`loads_content` gives, or :data:`MISS`.
+
+    ``content`` is None for every row when ``id_key`` is None. The answers are those of
+    :func:`loads_content` line by line, except that depth is judged exactly (a row at most
+    MAX_DEPTH deep is never a miss for the colons and brackets it holds). Never raises for
+    bad input.
+    """
+    if _DEPTH_WRAP is None:
+        return [loads_content(line, id_key) for line in lines]
+    try:
+        rows = list(map(orjson.loads, lines))
+    except (ValueError, TypeError, RecursionError):  # orjson errors subclass these
+        rows = [_loads_or_miss(line) for line in lines]
+    if set(map(type, rows)) == {dict}:
+        return _census(lines, rows, id_key, _DEPTH_WRAP)
+    picked = [i for i, row in enumerate(rows) if type(row) is dict]
+    out: list[Any] = [MISS] * len(lines)  # not an object: the reference decides
+    picked_lines = [lines[i] for i in picked]
+    picked_rows = [rows[i] for i in picked]
+    for i, result in zip(
+        picked, _census(picked_lines, picked_rows, id_key, _DEPTH_WRAP), strict=True
+    ):
+        out[i] = result
+    return out
+
+
+def _loads_or_miss(line: bytes) -> Any:
+    try:
+        return orjson.loads(line)
+    except (ValueError, TypeError, RecursionError):
+        return MISS
+
+
+def _census(
+    lines: Sequence[bytes], rows: list[dict[str, Any]], id_key: str | None, wrap: int
+) -> list[Any]:
+    """:func:`loads_rows_content` for ``rows``, orjson's parses (all objects) of ``lines``."""
+    if not rows:
+        return []
+    chunk: Any = [_ROW_BREAK] * (2 * len(rows))  # each row followed by a break
+    chunk[::2] = rows
+    for _ in range(wrap):
+        chunk = [chunk]
+    try:
+        dump = orjson.dumps(chunk, option=_PARSED_DUMP)
+    except (TypeError, RecursionError):  # some row orjson or the depth limit refuses
+        if len(rows) <= _SMALLEST_SPLIT:
+            return [_row_content(line, row, id_key) for line, row in zip(lines, rows, strict=True)]
+        half = len(rows) // 2
+        return _census(lines[:half], rows[:half], id_key, wrap) + _census(
+            lines[half:], rows[half:], id_key, wrap
+        )
+    wants_content = id_key is not None and id_key < "input"
+    if wants_content:
+        assert id_key is not None  # for mypy
+        out, ends = _with_content(rows, dump, wrap + 1, id_key)
+    else:
+        out, ends = [(row, None) for row in rows], _row_ends(dump, wrap + 1, len(rows))
+    row_at = partial(bisect_right, ends)  # the row holding a position of dump
+    missed = _missed_members(lines, dump, [wrap + 1 - len(_ROW_SEPARATOR), *ends])
+    missed.update(map(row_at, _positions(dump, b"+")))  # floats from 1e16 on: _plain_parse
+    plain: set[int] = set()  # rows kept, their content left to canonicalize_parsed
+    for match in _INTEGRAL_FLOAT.finditer(dump):
+        dot = match.start()
+        (missed if _changes_row(dump, dot) else plain).add(row_at(dot))
+    if wants_content:
+        for match in _MINUS_6.finditer(dump):
+            if dump[match.start() - 1] == _LOWER_E:
+                plain.add(row_at(match.start()))
+        if not dump.isascii():  # characters above U+FFFF: _content_slice leaves those out
+            for lead in _FOUR_BYTE_LEADS:
+                plain.update(map(row_at, _positions(dump, lead)))
+    for i in plain:
+        out[i] = (rows[i], None)
+    for i in missed:
+        out[i] = MISS
+    return out
+
+
+def _with_content(
+    rows: list[dict[str, Any]], dump: bytes, first: int, id_key: str
+) -> tuple[list[Any], list[int]]:
+    """``(row, content)`` per row, content cut from ``dump`` as :func:`_content_slice` cuts it
+    (the number and key checks are the caller's), and where each row ends.
+
+    ``dump`` is a chunk's serialization: ``first`` bytes of brackets, then each row followed
+    by ``,\\n,`` (the last by ``,\\n``).
+    """
+    shape = {id_key, "input", "metadata", "output"}
+    find = dump.find
+    index = dump.index
+    out: list[Any] = []
+    ends: list[int] = []
+    start = first
+    for row in rows:
+        end = find(b"\n", start) - 1
+        if (
+            row.keys() == shape
+            and type(row["input"]) is dict
+            and type(row["metadata"]) is dict
+            and type(row["output"]) is dict
+            and type(row[id_key]) not in (dict, list)
+        ):
+            out.append((row, b"{" + dump[index(b'"input":{', start, end) : end]))
+        else:
+            out.append((row, None))
+        ends.append(end)
+        start = end + 3
+    return out, ends
+
+
+def _row_ends(dump: bytes, first: int, count: int) -> list[int]:
+    """Where each of the ``count`` rows of ``dump`` ends (see :func:`_with_content`)."""
+    find = dump.find
+    ends: list[int] = []
+    start = first
+    for _ in range(count):
+        end = find(b"\n", start) - 1
+        ends.append(end)
+        start = end + 3
+    return ends
+
+
+def _positions(data: bytes, needle: bytes | int) -> list[int]:
+    """Every position of ``needle`` (a byte, or bytes that cannot overlap) in ``data``."""
+    out = []
+    find = data.find
+    position = find(needle)
+    while position >= 0:
+        out.append(position)
+        position = find(needle, position + 1)
+    return out
+
+
+def _missed_members(lines: Sequence[bytes], dump: bytes, bounds: list[int]) -> set[int]:
+    """The rows that may have lost a member to a repeated key (or spell a colon escaped).
+
+    Row ``i`` of ``dump`` lies between ``bounds[i] + 3`` and ``bounds[i + 1]``. Row by row,
+    colons(dump) <= colons(line) when the line spells no colon as ``\\u003a``, with equality
+    exactly when no member was dropped (:func:`_no_duplicate_keys`). Over the other rows,
+    equal totals therefore prove each row's equality; else the rows are compared one by one.
+    """
+    joined = b"\n".join(lines)
+    escaped = []
+    if _BACKSLASH in joined:
+        escaped = [i for i, line in enumerate(lines) if _BACKSLASH in line and b"\\u003" in line]
+    line_colons = joined.count(b":")
+    dump_colons = dump.count(b":")  # the wrapping lists and row breaks hold none
+    skip = len(_ROW_SEPARATOR)
+    for i in escaped:
+        line_colons -= lines[i].count(b":")
+        dump_colons -= dump.count(b":", bounds[i] + skip, bounds[i + 1])
+    missed = set(escaped)
+    if line_colons != dump_colons:
+        for i, line in enumerate(lines):
+            if line.count(b":") != dump.count(b":", bounds[i] + skip, bounds[i + 1]):
+                missed.add(i)
+    return missed
+
+
+def _changes_row(dump: bytes, dot: int) -> bool:
+    """Whether _ROW_CHANGING_FLOAT matches the number whose ``.0`` starts at ``dump[dot]``.
+
+    ``dump[dot:dot + 3]`` matched _INTEGRAL_FLOAT; the number is ``-0.0`` (``:``, ``,`` or
+    ``[`` then ``-0`` before the dot) or has 16 digits before the dot (2**53 <= |x| < 1e16).
+    """
+    return dump[dot - 3 : dot] in (b":-0", b",-0", b"[-0") or dump[dot - 16 : dot].isdigit()

@@ -7,6 +7,7 @@ examples per run; the golden vectors go through both paths too.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -73,6 +74,38 @@ def assert_row_content_agrees(text: bytes, id_key: str = "id") -> None:
 
 
 PARTS = ("input", "output", "metadata")
+
+
+@functools.lru_cache(maxsize=4096)
+def _reference_row(text: bytes) -> tuple[Outcome, Outcome | None]:
+    """The reference's outcome for a JSONL line, and for its content when it has the shape."""
+    ref = _outcome(canonical._reference_loads_strict, text)
+    row = ref[1]
+    if (
+        ref[0] != "ok"
+        or type(row) is not dict
+        or not all(type(row.get(k, {})) is dict for k in PARTS)
+    ):
+        return ref, None
+    parts = [row.get(k) for k in PARTS]
+    content = _outcome(lambda p: canonical._reference_canonicalize(canonical._content(*p)), parts)
+    return ref, content
+
+
+def assert_rows_content_agree(lines: list[bytes], id_key: str | None = "id") -> list[Any]:
+    """loads_rows_content gives, line by line, the reference's row (or refusal) and bytes."""
+    results = canonical.loads_rows_content(lines, id_key)
+    assert len(results) == len(lines)
+    for i, (text, result) in enumerate(zip(lines, results, strict=True)):
+        ref, expected = _reference_row(text)
+        if isinstance(result, CanonicalError):
+            assert ref == ("refused", result.code, result.message), (i, lines, ref)
+            continue
+        row, content = result
+        assert ref[0] == "ok" and _same_value(row, ref[1]), (i, lines, row, ref)
+        if content is not None:
+            assert id_key is not None and ("ok", content, None) == expected, (i, lines, content)
+    return results
 
 
 def assert_loads_agrees(text: str | bytes) -> None:
@@ -146,14 +179,60 @@ def _text(value: Any, style: int) -> str:
     return text
 
 
+# Lines that share a chunk with each generated row in the 20,000-example test: good rows,
+# look-alikes (number forms and escapes inside strings) and rows the fast path must refuse or
+# leave to the reference, so that every chunk-wide shortcut meets its counter-examples.
+def _row(input: str, id: str = '"n"') -> bytes:
+    return ('{"id": ' + id + ', "input": ' + input + ', "output": {}, "metadata": {}}').encode()
+
+
+NEIGHBOURS = [
+    b'{"id": "ok", "input": {"q": "Why?", "n": [1, 2.5]}, "output": {"a": "x"}, "metadata": {}}',
+    _row('{"s": "a.0,b e-6] 1e+5 -0.0, 12345678901234567.0}"}'),  # look-alikes in a string
+    _row('{"a": 1, "a": 2}'),  # a repeated key: one colon fewer in orjson's output
+    _row('{"k\\u003a": 1, "k": "\\u003A"}'),  # escaped colons: more colons in the output
+    _row('{"n": 1.0, "m": 100.0}'),  # integer-valued floats: the content takes the walk
+    _row('{"z": -0.0}'),  # the reference makes it 0.0
+    _row('{"n": 9007199254740993}'),  # inexact: refused
+    _row('{"n": 1152921504606846976}'),  # 2**60: exact, but orjson will not write it
+    _row('{"n": 9007199254740992.0, "m": 1e16, "p": 1.5e-6, "q": 1e-7}'),
+    _row('{"\\ud800": 1}'),  # a lone surrogate: refused
+    _row('{"\\ud83d\\ude00": 1, "\\ue000": 2}'),  # key order differs in UTF-16
+    _row('{"e": "\\ud83d\\ude00"}'),
+    _row("[" * 125 + "]" * 125),  # depth 126 with the row: accepted
+    _row('{"a": ' + "[" * 126 + "]" * 126 + "}"),  # depth 128: accepted
+    _row('{"a": ' + "[" * 127 + "]" * 127 + "}"),  # depth 129: refused
+    _row("{}", id="7"),
+    _row("{}", id="1.0"),
+    _row("{}", id='{"input": {}}'),
+    b'{"id": "x", "input": {}, "metadata": {}}',
+    b'{"id": "x", "input": {}, "output": {}, "metadata": {}, "extra": {"a": [1.0]}}',
+    b'{"id": "x", "input": [], "output": {}, "metadata": {}}',
+    b"",
+    b"  \t",
+    b"[1, 2.0]",
+    b'"text"',
+    b'{"id": "x", "input": {"q": NaN}}',
+    b'{"id": "x", "input": {"q": 1}',
+    b"\xef\xbb\xbf{}",
+    b'{"id": "x", "input": {"q": "\xff"}}',
+]
+
+
 @settings(
     max_examples=20_000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(value=st.one_of(VALUES, VALUES, VALUES, DEEP), style=st.integers(0, 2), raw=st.booleans())
+@given(
+    value=st.one_of(VALUES, VALUES, VALUES, DEEP),
+    style=st.integers(0, 2),
+    raw=st.booleans(),
+    neighbours=st.lists(st.sampled_from(NEIGHBOURS), max_size=6),
+    at=st.integers(0, 6),
+)
 def test_fast_path_equals_reference_on_20000_generated_values_and_texts(
-    value: Any, style: int, raw: bool
+    value: Any, style: int, raw: bool, neighbours: list[bytes], at: int
 ) -> None:
     assert_canonicalize_agrees(value)
     assert_canonicalize_agrees({"input": value, "output": {}, "metadata": {"v": [value]}})
@@ -164,6 +243,12 @@ def test_fast_path_equals_reference_on_20000_generated_values_and_texts(
         row["output"] = value
     row_text = _text(row, style).encode("utf-8", "surrogatepass")
     assert_row_content_agrees(row_text)
+    # The same row in a chunk (twice, also as the plain value's text) among NEIGHBOURS.
+    chunk = [*neighbours]
+    chunk.insert(min(at, len(chunk)), row_text)
+    chunk.append(text.encode("utf-8", "surrogatepass"))
+    chunk.insert(at // 2, row_text)
+    assert_rows_content_agree(chunk, "id" if at % 3 else None)
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -465,6 +550,93 @@ def test_the_common_row_shape_comes_with_its_content_bytes_and_no_walk() -> None
     assert canonical.canonical_content_parsed(row["input"], row["output"], row["metadata"]) == (
         b'{"input":{"q":"Why?"},"metadata":{"s":1},"output":{"a":"x"}}'
     )
+
+
+# --- chunks of rows (loads_rows_content) ----------------------------------------------------
+
+
+def _bench_row(i: int, metadata: str = '{"score": 0.25, "tags": ["a"]}') -> bytes:
+    text = f'{{"id": "ex-{i}", "input": {{"q": "Why {i}: see below."}}, "output": {{"a": "x"}}, '
+    return (text + f'"metadata": {metadata}}}').encode()
+
+
+def test_every_neighbour_in_one_chunk_and_in_every_rotation_agrees() -> None:
+    for shift in range(len(NEIGHBOURS)):
+        chunk = NEIGHBOURS[shift:] + NEIGHBOURS[:shift]
+        assert_rows_content_agree(chunk)
+        assert_rows_content_agree(chunk, None)
+        assert_rows_content_agree(chunk, "uid")
+
+
+def test_a_repeated_key_is_found_when_another_row_escapes_a_colon() -> None:
+    """Totals alone would balance here: one row loses a colon, the other gains one."""
+    chunk = [_bench_row(1), _row('{"a": 1, "a": 2}'), _row('{"k\\u003a": 1}'), _bench_row(2)]
+    results = assert_rows_content_agree(chunk)
+    assert isinstance(results[1], CanonicalError) and results[1].code == "duplicate_key"
+    assert results[2][0]["input"] == {"k:": 1}
+
+
+def test_a_clean_chunk_comes_with_all_its_content_bytes() -> None:
+    chunk = [_bench_row(i) for i in range(300)]
+    results = assert_rows_content_agree(chunk)
+    assert all(content is not None for _, content in results)
+
+
+@pytest.mark.parametrize("where", [0, 1, 63, 127, 128, 299])
+@pytest.mark.parametrize(
+    ("odd", "fast"),
+    [
+        ('{"score": 1.0}', "row"),  # integer-valued float: the row, content by the walk
+        ('{"score": -0.0}', "miss"),  # the reference changes it to 0.0
+        ('{"score": 9007199254740992.0}', "miss"),
+        ('{"score": 2e16}', "miss"),  # written with e+ by orjson
+        ('{"score": 1.5e-6}', "row"),  # written 1.5e-6 by orjson, 0.0000015 by JCS
+        ('{"n": 1152921504606846976}', "miss"),  # orjson refuses to write it: the chunk is halved
+        ('{"\\ud83d\\ude00": 1, "\\ue000": 2}', "row"),  # keys sorted by UTF-16 units
+        ('{"a": 1, "a": 2}', "miss"),
+        ('{"a": ' + "[" * 126 + "]" * 126 + "}", "content"),  # depth 128
+        ('{"a": ' + "[" * 127 + "]" * 127 + "}", "miss"),  # depth 129
+    ],
+)
+def test_one_odd_row_anywhere_in_a_chunk_leaves_the_others_on_the_fast_path(
+    where: int, odd: str, fast: str
+) -> None:
+    chunk = [_bench_row(i) for i in range(300)]
+    chunk[where] = _bench_row(where, odd)
+    assert_rows_content_agree(chunk)
+    results = _jcs_fast.loads_rows_content(chunk, "id")
+    expected = {"miss": _jcs_fast.MISS, "row": None}.get(fast)
+    for i, result in enumerate(results):
+        if i != where:
+            assert result is not _jcs_fast.MISS and result[1] is not None, i
+        elif fast == "content":
+            assert result is not _jcs_fast.MISS and result[1] is not None
+        elif expected is None:
+            assert result is not _jcs_fast.MISS and result[1] is None
+        else:
+            assert result is expected
+
+
+def test_orjson_refuses_exactly_the_rows_deeper_than_the_limit_in_a_chunk() -> None:
+    """The chunk depth check: wrapped in _DEPTH_WRAP lists, orjson's own recursion limit
+    refuses a chunk exactly when a row nests deeper than MAX_DEPTH, arrays or objects."""
+    assert _jcs_fast._DEPTH_WRAP is not None  # measured at import: the check is on
+    for depth in (126, 127, 128, 129, 130):
+        for leaf in ("1", "[]", "{}"):
+            inner = leaf
+            for level in range(depth - 1 - (leaf != "1")):  # the row is the first level
+                inner = "[" + inner + "]" if level % 2 else '{"k": ' + inner + "}"
+            chunk = [_bench_row(1), _row(inner), _bench_row(2)]
+            results = assert_rows_content_agree(chunk)
+            ok = not isinstance(results[1], CanonicalError)
+            assert ok == (depth <= 128), (depth, leaf)
+
+
+def test_without_the_depth_check_rows_are_judged_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_jcs_fast, "_DEPTH_WRAP", None)
+    assert_rows_content_agree([*NEIGHBOURS, *[_bench_row(i) for i in range(20)]])
 
 
 def test_parsed_values_deeper_than_the_limit_are_refused_like_the_reference() -> None:
