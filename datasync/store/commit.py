@@ -8,10 +8,11 @@ writes one version or nothing. Examples are written in batches (``executemany``)
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import psycopg
@@ -20,10 +21,11 @@ from sqlalchemy.engine import Connection, Row
 
 from datasync.canonical import content_hash
 from datasync.errors import CanonicalError, ValidationError
-from datasync.store.queries import manifest_rows
+from datasync.store.queries import head_entries, manifest_rows, node_ranges
 from datasync.store.records import CommitResult
 from datasync.store.schema import datasets, examples, revisions, versions
 from datasync.sync import (
+    LEAF_BITS,
     ChangeKind,
     CommitHeader,
     DecodedOperation,
@@ -40,14 +42,6 @@ __all__ = ["BATCH", "apply_operations", "verified_hash"]
 
 BATCH = 2000
 _LISTED = 20
-
-
-@dataclass
-class _Live:
-    """The head manifest while a commit applies: ``source_id -> (hash, bucket)``."""
-
-    entries: dict[str, tuple[str, int]]
-    example_ids: dict[str, int]  # every example row of the dataset, deleted ones too
 
 
 @dataclass
@@ -100,18 +94,6 @@ def verified_hash(source_id: str, body: Operation, claimed: str | None) -> str:
     return actual
 
 
-def _load_live(conn: Connection, dataset_id: int, head: int | None) -> _Live:
-    rows = conn.execute(
-        sa.select(examples.c.source_id, examples.c.id).where(examples.c.dataset_id == dataset_id)
-    )
-    ids = {source_id: example_id for source_id, example_id in rows}
-    entries: dict[str, tuple[str, int]] = {}
-    if head is not None:
-        for row in manifest_rows(conn, dataset_id, head):
-            entries[row.source_id] = (row.hash, row.bucket)
-    return _Live(entries, ids)
-
-
 class _Writer:
     """Buffers new example rows and revisions and writes them in batches, one batch at a time
     in a background thread while the caller validates and hashes the next one.
@@ -134,24 +116,18 @@ class _Writer:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="datasync-commit")
         self._in_flight: Future[None] | None = None
 
-    def add(
-        self, live: _Live, op: Operation | DecodedOperation, new_hash: str | None, bucket: int
-    ) -> None:
-        example_id = live.example_ids.get(op.source_id)
+    def add(self, op: Operation | DecodedOperation, new_hash: str | None, bucket: int,
+            example_id: int | None) -> None:  # fmt: skip
+        """Buffer one revision; ``example_id`` is ``None`` for a source id new to the dataset."""
         if example_id is None:
             self.new_examples.append((op.source_id, bucket))
         self.pending.append((op.source_id, example_id, op.kind.value, new_hash, op))
-        if op.kind is ChangeKind.DELETE:
-            live.entries.pop(op.source_id, None)
-        else:
-            assert new_hash is not None
-            live.entries[op.source_id] = (new_hash, bucket)
         if len(self.pending) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         """Hand the buffered rows to the writer thread (after the previous batch is written)."""
-        self._wait()
+        self.wait()
         if self.pending:
             batch = (self.new_examples, self.pending)
             self.new_examples, self.pending = [], []
@@ -161,7 +137,7 @@ class _Writer:
         """Write what is buffered and wait for it; raises what the writes raised."""
         try:
             self.flush()
-            self._wait()
+            self.wait()
         finally:
             self._thread.shutdown()
 
@@ -172,7 +148,8 @@ class _Writer:
             self._in_flight = None
         self._thread.shutdown()
 
-    def _wait(self) -> None:
+    def wait(self) -> None:
+        """Wait for the batch being written (the connection is free again); raises its error."""
         if self._in_flight is not None:
             future, self._in_flight = self._in_flight, None
             future.result()
@@ -278,43 +255,51 @@ def apply_operations(
         head = conn.execute(
             sa.select(versions).where(versions.c.id == dataset.head_version_id)
         ).one()
-    live = _load_live(conn, dataset.id, dataset.head_version_id)
-    before = len(live.entries)
+    before = head.total if head is not None else 0
     seen: set[str] = set()
-    touched: set[int] = set()
+    changes: dict[str, tuple[str | None, int]] = {}  # source id -> (new hash or None, bucket)
     counts = dict.fromkeys(ChangeKind, 0)
     problems = _Problems()
     writer: _Writer | None = None
     try:
-        for op in operations:
-            sid = op.source_id
-            if sid in seen:
-                problems.duplicate.append(sid)
-                continue
-            seen.add(sid)
-            present = live.entries.get(sid)
-            if op.kind is ChangeKind.DELETE and header.mode is Mode.APPEND:
-                problems.deletes_in_append.append(sid)
-            elif op.kind is ChangeKind.CREATE and present is not None:
-                problems.present.append(sid)
-            elif op.kind is not ChangeKind.CREATE and present is None:
-                problems.unknown.append(sid)
-            if problems:
-                continue  # keep reading to name every refused id; write nothing more
-            new_hash = None
-            if op.kind is not ChangeKind.DELETE:
-                if isinstance(op, DecodedOperation):
-                    new_hash = op.checked_hash()
-                else:
-                    new_hash = op.hash if hashes_verified else verified_hash(sid, op, op.hash)
-                if present is not None and present[0] == new_hash:
-                    continue  # a PATCH to the same content changes nothing
-            if writer is None:
-                writer = _Writer(conn, dataset.id, _insert_version(conn, dataset, head, header))
-            bucket = bucket_of(sid)
-            writer.add(live, op, new_hash, bucket)
-            touched.add(bucket)
-            counts[op.kind] += 1
+        for batch in _batches(operations):
+            found: dict[str, tuple[int, str | None, int]] = {}
+            if head is not None:
+                if writer is not None:
+                    writer.wait()  # the lookup needs the connection
+                asked = [op.source_id for op in batch if op.source_id not in seen]
+                found = head_entries(conn, dataset.id, head.id, asked)
+            for op in batch:
+                sid = op.source_id
+                if sid in seen:
+                    problems.duplicate.append(sid)
+                    continue
+                seen.add(sid)
+                row = found.get(sid)
+                present = row[1] if row is not None else None  # the head's hash, if live
+                if op.kind is ChangeKind.DELETE and header.mode is Mode.APPEND:
+                    problems.deletes_in_append.append(sid)
+                elif op.kind is ChangeKind.CREATE and present is not None:
+                    problems.present.append(sid)
+                elif op.kind is not ChangeKind.CREATE and present is None:
+                    problems.unknown.append(sid)
+                if problems:
+                    continue  # keep reading to name every refused id; write nothing more
+                new_hash = None
+                if op.kind is not ChangeKind.DELETE:
+                    if isinstance(op, DecodedOperation):
+                        new_hash = op.checked_hash()
+                    else:
+                        new_hash = op.hash if hashes_verified else verified_hash(sid, op, op.hash)
+                    if present == new_hash:
+                        continue  # a PATCH to the same content changes nothing
+                if writer is None:
+                    version_id = _insert_version(conn, dataset, head, header)
+                    writer = _Writer(conn, dataset.id, version_id)
+                bucket = row[2] if row is not None else bucket_of(sid)
+                writer.add(op, new_hash, bucket, row[0] if row is not None else None)
+                changes[sid] = (new_hash, bucket)
+                counts[op.kind] += 1
         if problems:
             raise problems.error()
         if writer is not None:
@@ -324,7 +309,6 @@ def apply_operations(
             writer.abort()  # the connection is the caller's again before it rolls back
         raise
     if writer is None:
-        total = before
         return CommitResult(
             dataset.id,
             dataset.name,
@@ -334,10 +318,16 @@ def apply_operations(
             0,
             0,
             0,
-            total,
-            total,
+            before,
+            before,
         )
-    return _finish(conn, dataset, head, writer.version_id, live, touched, counts, before)
+    return _finish(conn, dataset, head, writer.version_id, changes, counts, before)
+
+
+def _batches(operations: Iterable[Operation | DecodedOperation]) -> Iterator[list[Any]]:
+    it = iter(operations)
+    while batch := list(islice(it, BATCH)):
+        yield batch
 
 
 def _insert_version(
@@ -370,21 +360,29 @@ def _finish(
     dataset: Row[Any],
     head: Row[Any] | None,
     version_id: int,
-    live: _Live,
-    touched: set[int],
+    changes: dict[str, tuple[str | None, int]],
     counts: dict[ChangeKind, int],
     before: int,
 ) -> CommitResult:
-    by_leaf: dict[int, list[tuple[str, str]]] = {leaf: [] for leaf in touched}
-    for sid, (entry_hash, bucket) in live.entries.items():
-        if bucket in by_leaf:
-            by_leaf[bucket].append((sid, entry_hash))
+    """Record the new version's counts and leaf table: only the touched leaves are re-read
+    (the head's entries there) and digested again."""
+    by_leaf: dict[int, dict[str, str]] = {bucket: {} for _, bucket in changes.values()}
+    if head is not None:
+        ranges = node_ranges(LEAF_BITS, by_leaf)
+        for row in manifest_rows(conn, dataset.id, head.id, buckets=ranges):
+            by_leaf[row.bucket][row.source_id] = row.hash
+    for sid, (new_hash, bucket) in changes.items():
+        if new_hash is None:
+            by_leaf[bucket].pop(sid, None)
+        else:
+            by_leaf[bucket][sid] = new_hash
     parent = LeafTable.from_bytes(head.leaf_table) if head is not None else LeafTable({})
-    table = parent.replace(
-        {leaf: leaf_digest(entries) if entries else None for leaf, entries in by_leaf.items()}
-    )
+    digests = {
+        leaf: leaf_digest(entries.items()) if entries else None for leaf, entries in by_leaf.items()
+    }
+    table = parent.replace(digests)
     created, patched, deleted = (counts[k] for k in ChangeKind)
-    total = len(live.entries)
+    total = before + created - deleted
     unchanged = before - patched - deleted
     conn.execute(
         versions.update()

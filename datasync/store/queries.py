@@ -219,16 +219,54 @@ def ranges_first(conn: Connection) -> Iterator[None]:
     its revision before filtering by range (9 s instead of 0.3 s for 1,000 ranges over
     100,000 examples); JIT is off too, for estimates that far off. Other databases: no-op.
     """
+    with planner(conn, "join_collapse_limit = 1", "jit = off"):
+        yield
+
+
+@contextmanager
+def planner(conn: Connection, *settings: str) -> Iterator[None]:
+    """PostgreSQL planner ``settings`` (``"name = value"``) for the statements run inside,
+    then the defaults again; a no-op on other databases."""
     if conn.dialect.name != "postgresql":
         yield
         return
-    for setting in ("join_collapse_limit = 1", "jit = off"):
+    for setting in settings:
         conn.exec_driver_sql(f"SET LOCAL {setting}")
     try:
         yield
     finally:
-        for name in ("join_collapse_limit", "jit"):
+        for setting in settings:
+            name = setting.partition("=")[0].strip()
             conn.exec_driver_sql(f"SET LOCAL {name} TO DEFAULT")
+
+
+def head_entries(
+    conn: Connection, dataset_id: int, version_id: int, source_ids: Sequence[str]
+) -> dict[str, tuple[int, str | None, int]]:
+    """``{source_id: (example_id, hash or None if deleted, bucket)}`` at ``version_id`` for
+    those of ``source_ids`` that have an example row (live or deleted), by index lookups.
+
+    A commit asks this per batch of operations instead of loading the whole manifest, so
+    its reads grow with the change, not with the dataset.
+    """
+    if not source_ids:
+        return {}
+    e, r = examples.c, revisions.c
+    stmt = (
+        sa.select(e.source_id, e.id, r.kind, r.hash, e.bucket)
+        .select_from(examples.join(revisions, r.example_id == e.id))
+        .where(
+            e.dataset_id == dataset_id,
+            e.source_id.in_(list(source_ids)),
+            r.version_id == _latest_revision(version_id),
+        )
+    )
+    with planner(conn, "enable_seqscan = off"):  # an index lookup even without statistics
+        rows = conn.execute(stmt).all()
+    return {
+        sid: (example_id, None if kind == "delete" else content_hash, bucket)
+        for sid, example_id, kind, content_hash, bucket in rows
+    }
 
 
 def node_ranges(bits: int, nodes: Iterable[int]) -> list[tuple[int, int]]:

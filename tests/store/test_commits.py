@@ -284,6 +284,36 @@ def test_large_commit_is_batched_and_read_back(store: Store) -> None:
     assert store.get_summary("big").root == LeafTable.from_manifest(got).root()
 
 
+def test_large_updates_in_many_batches_keep_counts_and_leaf_table_exact(store: Store) -> None:
+    # Each batch looks up only its own ids, and only touched leaves are re-digested.
+    n = 2 * BATCH + 10
+    model = {o.source_id: o.hash for o in creates(n)}
+    head = store.commit("qa", creates(n)).version_id
+    ops = []
+    for i in range(n):
+        sid = f"ex-{i:04d}"
+        if i % 5 == 0:
+            ops.append(op(D, sid))
+            del model[sid]
+        elif i % 3 == 0:
+            ops.append(op(P, sid, body(i, rev=1)))
+            model[sid] = ops[-1].hash
+    ops += creates(100, start=n)
+    model.update((o.source_id, o.hash) for o in creates(100, start=n))
+    v2 = store.commit("qa", ops, CommitHeader(base_version_id=head))
+    assert (v2.created, v2.deleted, v2.total) == (100, len(range(0, n, 5)), len(model))
+    assert v2.patched == sum(1 for i in range(n) if i % 5 and i % 3 == 0)
+    assert v2.unchanged == n - v2.patched - v2.deleted
+    assert manifest(store, "qa") == model
+    assert store.get_version("qa").root == LeafTable.from_manifest(model).root()
+    again = creates(n)[::5]  # the deleted ids come back, on their old example rows
+    v3 = store.commit("qa", again, CommitHeader(base_version_id=v2.version_id))
+    model.update((o.source_id, o.hash) for o in again)
+    assert (v3.created, v3.total) == (len(again), len(model))
+    assert store.get_version("qa").root == LeafTable.from_manifest(model).root()
+    assert row_counts(store)["examples"] == n + 100
+
+
 @pytest.mark.parametrize("first_push", [False, True])
 def test_concurrent_commits_on_one_base_let_exactly_one_win(store: Store, first_push: bool) -> None:
     base = None if first_push else store.commit("qa", creates(2)).version_id
