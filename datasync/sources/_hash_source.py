@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from datasync.canonical import SCHEMES, canonical_content_parsed, hash_bytes
+from datasync.canonical import ROWS_PER_CALL, SCHEMES, canonical_content_parsed, hash_bytes
 from datasync.errors import CanonicalError, SourceError
 from datasync.sources._arrow import check_binary_mode
 from datasync.sources._example import Example, HashedExample
@@ -29,7 +29,7 @@ from datasync.sources._locations import location_path, open_location, safe_reade
 from datasync.sources._mapping import ColumnMapping, Record, SourceGate, examples_from_records
 from datasync.sources._open import detect_format, open_source
 from datasync.sources._problems import check_max_errors
-from datasync.sources._text import parse_jsonl_content, parse_jsonl_line, split_lines
+from datasync.sources._text import parse_jsonl_contents, parse_jsonl_line, split_lines
 
 _Line = tuple[int, bytes | None]
 _Hashed = tuple[int, str | None, str]
@@ -40,33 +40,51 @@ def _parse_and_hash(
 ) -> list[_Hashed | Failure]:
     """Worker body: ``(line, source id, hash)`` or a Failure for each non-blank line.
 
-    Rows are parsed by the strict parser, so their parts take ``canonical_content_parsed``; a
-    row shaped ``{id, input, output, metadata}`` comes with its content bytes already.
+    Lines are parsed ROWS_PER_CALL at a time by the strict parser (:func:`parse_jsonl_contents`),
+    so rows' parts take ``canonical_content_parsed``; a row shaped ``{id, input, output,
+    metadata}`` comes with its content bytes already, and then only its source id is left to
+    check.
     """
     out: list[_Hashed | Failure] = []
+    append = out.append
     shaped = mapping.input_keys is None and mapping.source_id_fn is None
     id_key = mapping.source_id_key if shaped else None  # then the parts are the row's objects
-    for lineno, line in lines:
-        record, content = parse_jsonl_content(lineno, line, name, id_key)
-        if record is None:
-            continue
-        if isinstance(record, SourceError):
-            out.append(Failure.of(record))
-            continue
-        try:
-            example = mapping.to_example(record[1], f"{name}:{lineno}")
-        except SourceError as exc:
-            out.append(Failure.of(exc))
-            continue
-        try:
-            if content is None:
-                content = canonical_content_parsed(example.input, example.output, example.metadata)
-            digest = hash_bytes(content, scheme)
-        except CanonicalError as exc:
-            out.append(Failure.of(refused(exc, example)))
-            continue
-        out.append((lineno, example.source_id, digest))
+    for start in range(0, len(lines), ROWS_PER_CALL):
+        batch = lines[start : start + ROWS_PER_CALL]
+        parsed = parse_jsonl_contents(batch, name, id_key)
+        for (lineno, _), result in zip(batch, parsed, strict=True):
+            if isinstance(result, SourceError):
+                append(Failure.of(result))
+                continue
+            if result is None:  # a blank line
+                continue
+            row, content = result
+            if content is not None:
+                # The row is exactly {id_key, input, metadata, output} with objects: to_example
+                # would only check the id, and keeps a non-empty ASCII string as it is.
+                source_id = row[id_key]
+                if type(source_id) is str and source_id and source_id.isascii():
+                    append((lineno, source_id, hash_bytes(content, scheme)))
+                    continue
+            append(_hashed(lineno, row, content, name, mapping, scheme))
     return out
+
+
+def _hashed(
+    lineno: int, row: Any, content: bytes | None, name: str, mapping: ColumnMapping, scheme: str
+) -> _Hashed | Failure:
+    """``(line, source id, hash)`` of a parsed row through the column mapping, or a Failure."""
+    try:
+        example = mapping.to_example(row, f"{name}:{lineno}")
+    except SourceError as exc:
+        return Failure.of(exc)
+    try:
+        if content is None:
+            content = canonical_content_parsed(example.input, example.output, example.metadata)
+        digest = hash_bytes(content, scheme)
+    except CanonicalError as exc:
+        return Failure.of(refused(exc, example))
+    return lineno, example.source_id, digest
 
 
 def hash_source(

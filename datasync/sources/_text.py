@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-from datasync.canonical import loads_row_content, loads_strict
+from datasync.canonical import loads_rows_content, loads_strict
 from datasync.errors import CanonicalError, SourceError
 from datasync.sources._example import MAX_JSON_ARRAY_BYTES, MAX_LINE_BYTES
 from datasync.sources._mapping import Record
@@ -79,21 +80,31 @@ def parse_jsonl_line(lineno: int, line: bytes | None, name: str) -> Record | Non
         return from_canonical(exc, f"{name}:{lineno}")
 
 
-def parse_jsonl_content(
-    lineno: int, line: bytes | None, name: str, id_key: str | None
-) -> tuple[Record | None, bytes | None]:
-    """:func:`parse_jsonl_line`, and the row's canonical content bytes when the fast path has
-    them (see :func:`datasync.canonical.loads_row_content`; ``id_key`` is the source id key
-    of a mapping that takes ``input``/``output``/``metadata`` as they are, else None)."""
-    if line is None:
-        return _too_long(f"{name}:{lineno}"), None
-    if not line.strip():
-        return None, None
-    try:
-        row, content = loads_row_content(line, id_key)
-    except CanonicalError as exc:
-        return from_canonical(exc, f"{name}:{lineno}"), None
-    return (lineno, row), content
+def parse_jsonl_contents(
+    lines: Sequence[tuple[int, bytes | None]], name: str, id_key: str | None
+) -> list[tuple[Any, bytes | None] | SourceError | None]:
+    """Each line of a chunk as :func:`parse_jsonl_line` judges it, with content bytes.
+
+    For each ``(line_number, line)``, in order: None for a blank line, the SourceError of a bad
+    one (the same as :func:`parse_jsonl_line` gives), else ``(row, content)``, where
+    ``content`` is the row's canonical content bytes when the fast path has them (see
+    :func:`datasync.canonical.loads_rows_content`; ``id_key`` is the source id key of a
+    mapping that takes ``input``/``output``/``metadata`` as they are, else None).
+    """
+    texts = [b"" if line is None else line for _, line in lines]
+    results: list[Any] = loads_rows_content(texts, id_key)
+    if set(map(type, results)) == {tuple}:
+        return results
+    for i, result in enumerate(results):
+        if type(result) is not tuple:  # a CanonicalError: a bad, blank or over-long line
+            lineno, line = lines[i]
+            if line is None:
+                results[i] = _too_long(f"{name}:{lineno}")
+            elif not line.strip():
+                results[i] = None
+            else:
+                results[i] = from_canonical(result, f"{name}:{lineno}")
+    return results
 
 
 def jsonl_records(read: Reader, name: str) -> Iterator[Record]:
