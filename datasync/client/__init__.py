@@ -10,13 +10,17 @@
   the client is written against (see docs/client.md).
 """
 
+import typing as _typing
+
 from datasync.client._backend import Backend, WireCounter
 from datasync.client._client import API_KEY_ENV, URL_ENV, Client
 from datasync.client._datasets import DatasetsAPI, Progress
-from datasync.client._embedded import EmbeddedBackend
 from datasync.client._experiments import Experiment, ExperimentsAPI, run_experiment
 from datasync.client._http import HttpBackend
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
+
+if _typing.TYPE_CHECKING:
+    from datasync.client._embedded import EmbeddedBackend
 
 __all__ = [
     "API_KEY_ENV",
@@ -36,3 +40,12 @@ __all__ = [
     "WireCounter",
     "run_experiment",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # EmbeddedBackend loads the store (SQLAlchemy, Alembic): only when asked for.
+    if name == "EmbeddedBackend":
+        from datasync.client._embedded import EmbeddedBackend
+
+        return EmbeddedBackend
+    raise AttributeError(f"module 'datasync.client' has no attribute {name!r}")

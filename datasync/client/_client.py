@@ -6,11 +6,9 @@ import os
 
 from datasync.client._backend import Backend
 from datasync.client._datasets import DatasetsAPI
-from datasync.client._embedded import EmbeddedBackend
 from datasync.client._experiments import ExperimentsAPI
 from datasync.client._http import HttpBackend
 from datasync.errors import UsageError
-from datasync.store import default_store_url, normalize_url
 
 __all__ = ["API_KEY_ENV", "URL_ENV", "Client"]
 
@@ -49,6 +47,10 @@ class Client:
             key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
             backend = HttpBackend(url, key, timeout=timeout, retries=retries)
         else:
+            # imported here: a client of a server never loads the store (SQLAlchemy, Alembic)
+            from datasync.client._embedded import EmbeddedBackend
+            from datasync.store import default_store_url, normalize_url
+
             location = normalize_url(os.fspath(store)) if store is not None else default_store_url()
             backend = EmbeddedBackend(location)
         self.backend = backend

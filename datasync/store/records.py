@@ -4,6 +4,7 @@ HTTP client reads them back (``from_wire``), so both backends hand callers the s
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -15,6 +16,7 @@ __all__ = [
     "DatasetInfo",
     "ManifestEntry",
     "Page",
+    "TagChange",
     "VersionInfo",
     "decode_cursor",
     "encode_cursor",
@@ -126,3 +128,44 @@ def decode_cursor(cursor: str, kind: type[T]) -> T:
     except (ValueError, UnicodeDecodeError):
         pass
     raise ValidationError(f"invalid cursor {cursor!r}", code="invalid_cursor")
+
+
+@dataclass(frozen=True, slots=True)
+class TagChange:
+    """One recorded change of an object's tags: keys set (with their new value) and removed."""
+
+    id: int
+    kind: str
+    object_id: int
+    dataset_id: int | None
+    changed_at: datetime
+    added: dict[str, str]
+    removed: tuple[str, ...]
+
+    def text(self) -> str:
+        """``+env=prod -team``: sets first (by key), then removals (by key)."""
+        parts = [f"+{k}={v}" for k, v in sorted(self.added.items())]
+        return " ".join(parts + [f"-{k}" for k in sorted(self.removed)])
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "object_id": self.object_id,
+            "dataset_id": self.dataset_id,
+            "changed_at": self.changed_at.isoformat(),
+            "added": dict(self.added),
+            "removed": list(self.removed),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> TagChange:
+        return cls(
+            data["id"],
+            data["kind"],
+            data["object_id"],
+            data["dataset_id"],
+            datetime.fromisoformat(data["changed_at"]),
+            dict(data["added"]),
+            tuple(data["removed"]),
+        )

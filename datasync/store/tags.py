@@ -13,7 +13,6 @@ The kind of object names its table: ``dataset`` -> ``datasets``, ``version`` -> 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 
 from datasync.errors import NotFoundError, TagError, UsageError
+from datasync.store.records import TagChange
 from datasync.store.schema import metadata, tag_changes
 from datasync.sync import validate_tag_keys, validate_tags
 
@@ -39,47 +39,6 @@ __all__ = [
 
 #: The kinds of objects that carry tags, and their tables.
 KINDS: dict[str, str] = {"dataset": "datasets", "version": "versions", "experiment": "experiments"}
-
-
-@dataclass(frozen=True, slots=True)
-class TagChange:
-    """One recorded change of an object's tags: keys set (with their new value) and removed."""
-
-    id: int
-    kind: str
-    object_id: int
-    dataset_id: int | None
-    changed_at: datetime
-    added: dict[str, str]
-    removed: tuple[str, ...]
-
-    def text(self) -> str:
-        """``+env=prod -team``: sets first (by key), then removals (by key)."""
-        parts = [f"+{k}={v}" for k, v in sorted(self.added.items())]
-        return " ".join(parts + [f"-{k}" for k in sorted(self.removed)])
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "object_id": self.object_id,
-            "dataset_id": self.dataset_id,
-            "changed_at": self.changed_at.isoformat(),
-            "added": dict(self.added),
-            "removed": list(self.removed),
-        }
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> TagChange:
-        return cls(
-            data["id"],
-            data["kind"],
-            data["object_id"],
-            data["dataset_id"],
-            datetime.fromisoformat(data["changed_at"]),
-            dict(data["added"]),
-            tuple(data["removed"]),
-        )
 
 
 def taggable_table(kind: str) -> sa.Table:
