@@ -59,3 +59,14 @@ def test_help_without_a_command_still_lists_every_command() -> None:
     )
     for name in ("push", "pull", "serve", "experiments", "db"):
         assert name in out.stdout
+
+
+def test_a_client_of_a_server_loads_no_database_library() -> None:
+    code = (
+        "import sys; from datasync.client import Client; import datasync.cli.push;"
+        " Client(base_url='http://127.0.0.1:9').close();"
+        " names = ('sqlalchemy', 'alembic', 'psycopg', 'datasync.store.store');"
+        " print(sorted(m for m in sys.modules if m.startswith(names)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
