@@ -23,7 +23,7 @@ from datasync.store import (
     TagChange,
     VersionInfo,
 )
-from datasync.sync import CommitHeader, ExampleData, Operation, Summary
+from datasync.sync import CommitHeader, EncodedOperation, ExampleData, Operation, Summary
 from datasync.sync.experiment_records import EvaluationRecord, ExperimentInfo, RunRecord
 
 __all__ = ["Backend", "TagFilter", "WireCounter"]
@@ -118,7 +118,10 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def commit(
-        self, dataset: str | int, header: CommitHeader, operations: Iterable[Operation]
+        self,
+        dataset: str | int,
+        header: CommitHeader,
+        operations: Iterable[Operation | EncodedOperation],
     ) -> CommitResult:
         """Apply ``operations`` as one new version (or none: ``no_op``)."""
 

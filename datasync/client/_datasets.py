@@ -28,6 +28,7 @@ from datasync.store import CommitResult, DatasetInfo, VersionInfo
 from datasync.sync import (
     ChangeKind,
     CommitHeader,
+    EncodedOperation,
     LeafTable,
     Mode,
     Operation,
@@ -374,11 +375,24 @@ def _hash(source: LocalSource, progress: Progress | None) -> LocalManifest:
 
 def _operations(
     source: LocalSource, manifest: LocalManifest, plan: LocalPlan, progress: Progress | None
-) -> Iterator[Operation]:
+) -> Iterator[Operation | EncodedOperation]:
     """The commit's operations: bodies re-read from the source for CREATE/PATCH (in source
     order), then DELETEs."""
     sends = array("I", (p for p, _ in plan.sends()))
     patches, next_patch = plan.patches, 0
+    contents = source.contents(manifest, sends)
+    if contents is not None:  # JSONL: content bytes from worker processes, nothing re-built
+        for n, (position, content) in enumerate(zip(sends, contents, strict=True), 1):
+            kind = ChangeKind.CREATE
+            if next_patch < len(patches) and patches[next_patch] == position:
+                kind, next_patch = ChangeKind.PATCH, next_patch + 1
+            sid, digest = manifest.id_at(position), manifest.hash_at(position)
+            yield EncodedOperation(kind, sid, digest, content)
+            if progress is not None and n % 1000 == 0:
+                progress("send", n)
+        for sid in plan.deletes:
+            yield Operation(ChangeKind.DELETE, sid)
+        return
     bodies = zip(sends, source.bodies(manifest, sends), strict=True)
     for n, (position, example) in enumerate(bodies, 1):
         kind = ChangeKind.CREATE

@@ -18,6 +18,7 @@ from datasync.store import (
 )
 from datasync.sync import (
     CommitHeader,
+    EncodedOperation,
     ExampleData,
     Operation,
     Summary,
@@ -102,9 +103,13 @@ class EmbeddedBackend(Backend):
         )
 
     def commit(
-        self, dataset: str | int, header: CommitHeader, operations: Iterable[Operation]
+        self,
+        dataset: str | int,
+        header: CommitHeader,
+        operations: Iterable[Operation | EncodedOperation],
     ) -> CommitResult:
-        return self.store.commit(dataset, operations, header)
+        ops = (op.operation() if isinstance(op, EncodedOperation) else op for op in operations)
+        return self.store.commit(dataset, ops, header)
 
     # --- experiments ----------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from datasync.store import (
 )
 from datasync.sync import (
     CommitHeader,
+    EncodedOperation,
     ExampleData,
     Operation,
     Summary,
@@ -274,7 +275,10 @@ class HttpBackend(Backend):
     # --- writes ---------------------------------------------------------------------------
 
     def commit(
-        self, dataset: str | int, header: CommitHeader, operations: Iterable[Operation]
+        self,
+        dataset: str | int,
+        header: CommitHeader,
+        operations: Iterable[Operation | EncodedOperation],
     ) -> CommitResult:
         # The whole body is built (gzip, spooled to disk past 16 MiB) before anything is sent,
         # so an error while reading the source sends nothing, and a retry resends the same bytes.

@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from datasync.client._backend import WireCounter
-from datasync.sync import CommitHeader, Operation
+from datasync.sync import CommitHeader, EncodedOperation, Operation
 
 __all__ = ["CountingTransport", "Replayable", "write_body"]
 
@@ -81,13 +81,18 @@ class Replayable(httpx.SyncByteStream):
         yield from self._factory()
 
 
-def write_body(out: IO[bytes], header: CommitHeader, operations: Iterable[Operation]) -> int:
+def write_body(
+    out: IO[bytes], header: CommitHeader, operations: Iterable[Operation | EncodedOperation]
+) -> int:
     """Write ``header`` then one operation per line as gzip NDJSON; the compressed size."""
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as gz:
         gz.write(orjson.dumps(header.to_wire()) + b"\n")
         batch: list[bytes] = []
         for op in operations:
-            batch.append(_dumps(op.to_wire()))
+            if isinstance(op, EncodedOperation):
+                batch.append(op.wire_line())
+            else:
+                batch.append(_dumps(op.to_wire()))
             if len(batch) >= 1000:
                 gz.write(b"\n".join(batch) + b"\n")
                 batch = []

@@ -27,12 +27,14 @@ import orjson
 
 from datasync.errors import SourceError, UsageError
 from datasync.sources import (
+    ContentLine,
     Example,
     HashedExample,
     examples_from_arrow,
     examples_from_rows,
     hash_examples,
     hash_source,
+    jsonl_contents_at,
     jsonl_examples_at,
     location_path,
     open_source,
@@ -193,12 +195,14 @@ class LocalSource:
         examples: Callable[[], Iterator[Example]],
         cleanup: Callable[[], None] = lambda: None,
         at_lines: Callable[[Iterable[int]], Iterator[Example]] | None = None,
+        contents_at: Callable[[Iterable[int]], Iterator[ContentLine]] | None = None,
     ) -> None:
         self.describe = describe
         self._hashed = hashed
         self._examples = examples
         self._cleanup = cleanup
         self._at_lines = at_lines
+        self._contents_at = contents_at
 
     def manifest(self, progress: Callable[[int], None] | None = None) -> LocalManifest:
         """First pass: hash every example. Raises :class:`SourceError` (bad data), with
@@ -237,6 +241,44 @@ class LocalSource:
             code="source_changed",
             location=self.describe,
         )
+
+    def contents(self, manifest: LocalManifest, positions: Sequence[int]) -> Iterator[bytes] | None:
+        """Second pass, encoded: the canonical content bytes of the examples at ``positions``
+        (ascending), parsed and hashed in worker processes; ``None`` when this source cannot
+        give them (then read :meth:`bodies`).
+
+        Raises :class:`SourceError` (``source_changed``) when a line no longer holds the same
+        id or the same content as in the first pass.
+        """
+        if self._contents_at is None or manifest.lines is None:
+            return None
+        return self._contents(manifest, positions, manifest.lines)
+
+    def _contents(
+        self, manifest: LocalManifest, positions: Sequence[int], lines: Sequence[int]
+    ) -> Iterator[bytes]:
+        if not positions:
+            return
+        assert self._contents_at is not None
+        got = self._contents_at(lines[p] for p in positions)
+        count = 0
+        for p, (line, source_id, digest, content) in zip(positions, got, strict=False):
+            expected, where = manifest.id_at(p), f"{self.describe}:{line}"
+            if line != lines[p]:
+                raise _changed(f"expected id {expected!r} on line {lines[p]}", where)
+            if (source_id if source_id is not None else digest) != expected:
+                raise _changed(f"expected id {expected!r} here, found {source_id!r}", where)
+            if digest != manifest.hash_at(p):
+                raise _changed(f"the content of {expected!r} is not what was hashed", where)
+            yield content
+            count += 1
+        if count < len(positions):
+            p = positions[count]
+            raise _changed(
+                f"expected id {manifest.id_at(p)!r} on line {lines[p]}, which is blank or past"
+                " the end",
+                self.describe,
+            )
 
     def _bodies_at_lines(
         self, positions: Sequence[int], ids: Callable[[int], str], lines: Sequence[int]
@@ -356,18 +398,24 @@ def _uri_source(uri: str, mapping: RowMapping, workers: int | None) -> LocalSour
     options = {**mapping.keys(), **mapping.options}
     if uri == "-":
         return _spilled("<stdin>", open_source(uri, **options), workers)
-    at_lines = None
+    at_lines = contents_at = None
     if _is_jsonl(uri, options.get("format")):
         line_options = {k: v for k, v in options.items() if k not in ("format", "binary")}
 
         def at_lines(lines: Iterable[int]) -> Iterator[Example]:
             return jsonl_examples_at(uri, lines, **line_options)
 
+        content_options = {k: v for k, v in line_options.items() if k != "max_errors"}
+
+        def contents_at(lines: Iterable[int]) -> Iterator[ContentLine]:
+            return jsonl_contents_at(uri, lines, workers=workers, **content_options)
+
     return LocalSource(
         uri,
         lambda: hash_source(uri, workers=workers, **options),
         lambda: open_source(uri, **options),
         at_lines=at_lines,
+        contents_at=contents_at,
     )
 
 

@@ -19,7 +19,12 @@ from datasync.sources._example import (
     Example,
     HashedExample,
 )
-from datasync.sources._hash_source import hash_source, jsonl_examples_at
+from datasync.sources._hash_source import (
+    ContentLine,
+    hash_source,
+    jsonl_contents_at,
+    jsonl_examples_at,
+)
 from datasync.sources._hashing import CHUNK_SIZE, PARALLEL_AFTER, hash_examples
 from datasync.sources._locations import location_path
 from datasync.sources._mapping import ColumnMapping
@@ -39,6 +44,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "PARALLEL_AFTER",
     "ColumnMapping",
+    "ContentLine",
     "Example",
     "HashedExample",
     "detect_format",
@@ -46,6 +52,7 @@ __all__ = [
     "examples_from_rows",
     "hash_examples",
     "hash_source",
+    "jsonl_contents_at",
     "jsonl_examples_at",
     "location_path",
     "open_source",

@@ -32,13 +32,15 @@ from datasync.sources._problems import check_max_errors
 from datasync.sources._text import parse_jsonl_contents, parse_jsonl_line, split_lines
 
 _Line = tuple[int, bytes | None]
-_Hashed = tuple[int, str | None, str]
+#: ``(line, source id, hash, content bytes if kept)``
+_Hashed = tuple[int, str | None, str, bytes | None]
 
 
 def _parse_and_hash(
-    lines: list[_Line], name: str, mapping: ColumnMapping, scheme: str
+    lines: list[_Line], name: str, mapping: ColumnMapping, scheme: str, keep: bool = False
 ) -> list[_Hashed | Failure]:
-    """Worker body: ``(line, source id, hash)`` or a Failure for each non-blank line.
+    """Worker body: ``(line, source id, hash, content)`` or a Failure for each non-blank
+    line; ``content`` (the canonical content bytes) only when ``keep``.
 
     Lines are parsed ROWS_PER_CALL at a time by the strict parser (:func:`parse_jsonl_contents`),
     so rows' parts take ``canonical_content_parsed``; a row shaped ``{id, input, output,
@@ -64,16 +66,25 @@ def _parse_and_hash(
                 # would only check the id, and keeps a non-empty ASCII string as it is.
                 source_id = row[id_key]
                 if type(source_id) is str and source_id and source_id.isascii():
-                    append((lineno, source_id, hash_bytes(content, scheme)))
+                    append(
+                        (lineno, source_id, hash_bytes(content, scheme), content if keep else None)
+                    )
                     continue
-            append(_hashed(lineno, row, content, name, mapping, scheme))
+            append(_hashed(lineno, row, content, name, mapping, scheme, keep))
     return out
 
 
 def _hashed(
-    lineno: int, row: Any, content: bytes | None, name: str, mapping: ColumnMapping, scheme: str
+    lineno: int,
+    row: Any,
+    content: bytes | None,
+    name: str,
+    mapping: ColumnMapping,
+    scheme: str,
+    keep: bool,
 ) -> _Hashed | Failure:
-    """``(line, source id, hash)`` of a parsed row through the column mapping, or a Failure."""
+    """``(line, source id, hash, content)`` of a parsed row through the column mapping, or a
+    Failure."""
     try:
         example = mapping.to_example(row, f"{name}:{lineno}")
     except SourceError as exc:
@@ -84,7 +95,7 @@ def _hashed(
         digest = hash_bytes(content, scheme)
     except CanonicalError as exc:
         return Failure.of(refused(exc, example))
-    return lineno, example.source_id, digest
+    return lineno, example.source_id, digest, content if keep else None
 
 
 def hash_source(
@@ -156,7 +167,7 @@ def _jsonl_hashed(
                 if isinstance(item, Failure):
                     gate.error(item.error())
                     continue
-                lineno, source_id, digest = item
+                lineno, source_id, digest, _ = item
                 if gate.admit(source_id, lineno):
                     location = f"{name}:{lineno}"
                     identity = identities.identity(source_id, digest, location)
@@ -217,3 +228,68 @@ def _records_at(lines: Iterator[_Line], wanted: Iterator[int], name: str) -> Ite
         if record is not None:
             yield record
         target = next(wanted, None)
+
+
+def jsonl_contents_at(
+    uri: str,
+    line_numbers: Iterable[int],
+    *,
+    source_id_key: str | None = None,
+    input_keys: Sequence[str] | None = None,
+    output_keys: Sequence[str] | None = None,
+    metadata_keys: Sequence[str] | None = None,
+    strict: bool = False,
+    workers: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    **storage_options: Any,
+) -> Iterator[ContentLine]:
+    """``(line, source id, hash, content)`` for the given lines (1-based, ascending) of the
+    JSONL source at ``uri``: what :func:`hash_source` computes for them, plus the canonical
+    content bytes (``{"input":...,"metadata":...,"output":...}``, RFC 8785).
+
+    The wanted lines are parsed and hashed in worker processes as in :func:`hash_source`
+    (``workers`` alike); the others are only split. ``source id`` is ``None`` without a
+    source id key or function. Blank wanted lines and lines past the end yield nothing.
+    Raises the :class:`SourceError` of the first bad wanted line.
+    """
+    mapping = ColumnMapping.build(
+        source_id_key=source_id_key, input_keys=input_keys, output_keys=output_keys,
+        metadata_keys=metadata_keys, strict=strict,
+    )  # fmt: skip
+    check_workers(workers)
+    return _contents_at(uri, iter(line_numbers), mapping, workers, chunk_size, storage_options)
+
+
+#: ``(line, source id or None, hash, canonical content bytes)``
+ContentLine = tuple[int, str | None, str, bytes]
+
+
+def _contents_at(
+    uri: str,
+    wanted: Iterator[int],
+    mapping: ColumnMapping,
+    workers: int | None,
+    chunk_size: int,
+    storage_options: dict[str, Any],
+) -> Iterator[ContentLine]:
+    with open_location(uri, storage_options) as opened:
+        name = opened.name
+        lines = _lines_at(split_lines(safe_reader(opened)), wanted)
+        jobs = ((None, (c, name, mapping, "blake3", True)) for c in _line_chunks(lines, chunk_size))
+        for _, results in run_ordered(_parse_and_hash, jobs, workers, chunk_size):
+            for item in results:
+                if isinstance(item, Failure):
+                    raise item.error()
+                lineno, source_id, digest, content = item
+                assert content is not None
+                yield lineno, source_id, digest, content
+
+
+def _lines_at(lines: Iterator[_Line], wanted: Iterator[int]) -> Iterator[_Line]:
+    target = next(wanted, None)
+    for lineno, line in lines:
+        if target is None:
+            return
+        if lineno == target:
+            yield lineno, line
+            target = next(wanted, None)

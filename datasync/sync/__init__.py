@@ -41,6 +41,7 @@ from datasync.sync.tags import (
 )
 from datasync.sync.wire import (
     CommitHeader,
+    EncodedOperation,
     ExampleData,
     Operation,
     parse_example,
@@ -56,6 +57,7 @@ __all__ = [
     "ChangeKind",
     "CommitHeader",
     "DecodedOperation",
+    "EncodedOperation",
     "ExampleData",
     "LeafTable",
     "LineFailure",

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from datasync.canonical import loads_strict
 from datasync.errors import ValidationError
 from datasync.sync.plan import ChangeKind, Mode, parse_mode
 from datasync.sync.tags import validate_tags
@@ -19,6 +22,7 @@ from datasync.sync.tags import validate_tags
 __all__ = [
     "MAX_SOURCE_ID_BYTES",
     "CommitHeader",
+    "EncodedOperation",
     "ExampleData",
     "Operation",
     "parse_example",
@@ -69,6 +73,42 @@ class Operation:
             out["output"] = self.output or {}
             out["metadata"] = self.metadata or {}
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedOperation:
+    """A CREATE or PATCH whose parts come as their canonical content bytes (RFC 8785
+    ``{"input":...,"metadata":...,"output":...}``, what content hash v1 hashes), so its
+    wire line is written without building and serializing the parts again."""
+
+    kind: ChangeKind
+    source_id: str
+    hash: str
+    content: bytes
+
+    def wire_line(self) -> bytes:
+        """The operation's NDJSON line (the same object as :meth:`Operation.to_wire`)."""
+        if not self.content.startswith(b'{"input":'):
+            raise ValueError("content must be canonical content bytes starting with input")
+        return b"".join(
+            (
+                b'{"op":"',
+                self.kind.value.encode(),
+                b'","source_id":',
+                orjson.dumps(self.source_id),
+                b',"hash":"',
+                self.hash.encode(),
+                b'",',
+                self.content[1:],
+            )
+        )
+
+    def operation(self) -> Operation:
+        """The same operation with its parts parsed (strictly) from the content bytes."""
+        parts = loads_strict(self.content)
+        return Operation(
+            self.kind, self.source_id, self.hash, parts["input"], parts["output"], parts["metadata"]
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from datasync.canonical import ROWS_PER_CALL, content_hash
+from datasync.canonical import ROWS_PER_CALL, canonical_content, content_hash
 from datasync.errors import CanonicalError, SourceError
 from datasync.sources._hash_source import _parse_and_hash
 from datasync.sources._hashing import Failure, refused
@@ -24,8 +24,11 @@ from datasync.sources._text import parse_jsonl_line
 Line = tuple[int, bytes | None]
 
 
-def per_line(lines: list[Line], name: str, mapping: ColumnMapping, scheme: str) -> list[Any]:
-    """The worker's answer built line by line: parse_jsonl_line, the mapping, content_hash."""
+def per_line(
+    lines: list[Line], name: str, mapping: ColumnMapping, scheme: str, keep: bool = False
+) -> list[Any]:
+    """The worker's answer built line by line: parse_jsonl_line, the mapping, content_hash
+    (and the canonical content when ``keep``)."""
     out: list[Any] = []
     for lineno, line in lines:
         record = parse_jsonl_line(lineno, line, name)
@@ -44,7 +47,8 @@ def per_line(lines: list[Line], name: str, mapping: ColumnMapping, scheme: str) 
         except CanonicalError as exc:
             out.append(Failure.of(refused(exc, example)))
             continue
-        out.append((lineno, example.source_id, digest))
+        content = canonical_content(example.input, example.output, example.metadata)
+        out.append((lineno, example.source_id, digest, content if keep else None))
     return out
 
 
@@ -119,6 +123,8 @@ def test_the_worker_gives_what_the_lines_give_one_by_one(mapping: ColumnMapping,
     scheme = "blake3" if seed % 2 else "sha256-128"
     got = _parse_and_hash(lines, "d.jsonl", mapping, scheme)
     assert got == per_line(lines, "d.jsonl", mapping, scheme)
+    kept = _parse_and_hash(lines, "d.jsonl", mapping, scheme, keep=True)  # the second pass
+    assert kept == per_line(lines, "d.jsonl", mapping, scheme, keep=True)
 
 
 def test_every_pool_line_alone_and_all_together() -> None:

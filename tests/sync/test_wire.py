@@ -124,3 +124,21 @@ def test_bad_dataset_names_are_refused(name: Any) -> None:
 
 def test_good_dataset_names_are_accepted() -> None:
     assert validate_dataset_name("qa.v2_final-1") == "qa.v2_final-1"
+
+
+def test_an_encoded_operation_is_the_same_operation_on_the_wire() -> None:
+    from datasync.canonical import canonical_content, loads_strict
+    from datasync.sync import EncodedOperation, parse_operation
+
+    parts = ({"q": "é\u2028", "n": [1, 2.5, None]}, {"a": True}, {"split": "x", "w": -0.0})
+    content = canonical_content(*parts)
+    encoded = EncodedOperation(ChangeKind.PATCH, 'id "1"', "ab" * 32, content)
+    op = parse_operation(loads_strict(encoded.wire_line()), 2)
+    assert op == encoded.operation()
+    back = loads_strict(content)
+    assert op == Operation(
+        ChangeKind.PATCH, 'id "1"', "ab" * 32, back["input"], back["output"], back["metadata"]
+    )
+    assert (op.input, op.output, op.metadata) == (parts[0], parts[1], {"split": "x", "w": 0})
+    with pytest.raises(ValueError):
+        EncodedOperation(ChangeKind.CREATE, "x", "ab" * 32, b'{"output":{}}').wire_line()
