@@ -232,7 +232,7 @@ def test_a_database_refusal_in_a_later_batch_names_the_example_and_writes_nothin
     v1 = store.commit("qa", creates(2))
     before = row_counts(store)
     nul = op(C, "nul", {"input": {"t": "a\x00b"}, "output": {}, "metadata": {}})
-    ops = [*creates(2 * BATCH + 3, start=10), nul, *creates(5, start=9000)]
+    ops = [*creates(2 * BATCH + 3, start=10), nul, *creates(5, start=3 * BATCH)]
     header = CommitHeader(base_version_id=v1.version_id)
     if store.dialect != "postgresql":
         assert store.commit("qa", ops, header).created == 2 * BATCH + 9
