@@ -22,7 +22,7 @@ import orjson
 
 from datasync._version import __version__
 from datasync.client._backend import Backend, TagFilter, WireCounter
-from datasync.client._http_transport import CountingTransport, Replayable, write_body
+from datasync.client._http_transport import CountingTransport, SpooledBody, body_chunks
 from datasync.errors import DatasyncError, TransportError, UsageError, error_from_wire
 from datasync.store import (
     CommitResult,
@@ -280,26 +280,15 @@ class HttpBackend(Backend):
         header: CommitHeader,
         operations: Iterable[Operation | EncodedOperation],
     ) -> CommitResult:
-        # The whole body is built (gzip, spooled to disk past 16 MiB) before anything is sent,
-        # so an error while reading the source sends nothing, and a retry resends the same bytes.
+        # The body is sent while it is written (the server starts on the first lines) and
+        # spooled (to disk past 16 MiB), so that a retry sends the same bytes.
         with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spool:
-            size = write_body(spool, header, operations)
-
-            def body() -> Iterator[bytes]:
-                spool.seek(0)
-                while chunk := spool.read(256 * 1024):
-                    yield chunk
-
             request = self._http.build_request(
                 "POST",
                 f"/datasets/{_ref(dataset)}/commits",
-                content=Replayable(body),
+                content=SpooledBody(body_chunks(header, operations), spool),
                 timeout=self._commit_timeout,
-                headers={
-                    "Content-Type": "application/x-ndjson",
-                    "Content-Encoding": "gzip",
-                    "Content-Length": str(size),
-                },
+                headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"},
             )
             return CommitResult.from_wire(self._send(request).json())
 

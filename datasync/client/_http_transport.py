@@ -2,13 +2,14 @@
 
 :class:`CountingTransport` wraps an httpx transport and counts every byte of every request and
 response (request and status lines and headers as HTTP/1.1 text, bodies as sent, compressed).
-:func:`write_body` writes a commit body (gzip NDJSON) and :class:`Replayable` sends it again
-on a retry.
+:func:`body_chunks` writes a commit body (gzip NDJSON) piece by piece, and :class:`SpooledBody`
+sends it while it is written and again on a retry.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -18,7 +19,7 @@ import orjson
 from datasync.client._backend import WireCounter
 from datasync.sync import CommitHeader, EncodedOperation, Operation
 
-__all__ = ["CountingTransport", "Replayable", "write_body"]
+__all__ = ["CountingTransport", "SpooledBody", "body_chunks"]
 
 
 class _CountingStream(httpx.SyncByteStream):
@@ -71,21 +72,44 @@ class CountingTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class Replayable(httpx.SyncByteStream):
-    """A request body that can be sent again (for retries)."""
+class SpooledBody(httpx.SyncByteStream):
+    """A request body sent while it is produced, and kept so that a retry sends the same bytes.
 
-    def __init__(self, factory: Any) -> None:
-        self._factory = factory
+    The first iteration yields each chunk as ``chunks`` produces it and writes it to ``spool``;
+    a later one (a retry) first produces the rest into the spool, then replays the spool. An
+    error of ``chunks`` (say, the source changed between the two passes) ends the request
+    mid-body, so the server, which commits only a whole body, writes nothing.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], spool: IO[bytes]) -> None:
+        self._chunks = chunks
+        self._spool = spool
+        self._started = False
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._factory()
+        if not self._started:
+            self._started = True
+            for chunk in self._chunks:
+                self._spool.write(chunk)
+                yield chunk
+            return
+        for chunk in self._chunks:  # what the interrupted attempt did not produce
+            self._spool.write(chunk)
+        self._spool.seek(0)
+        while chunk := self._spool.read(256 * 1024):
+            yield chunk
+        self._spool.seek(0, 2)
 
 
-def write_body(
-    out: IO[bytes], header: CommitHeader, operations: Iterable[Operation | EncodedOperation]
-) -> int:
-    """Write ``header`` then one operation per line as gzip NDJSON; the compressed size."""
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as gz:
+def body_chunks(
+    header: CommitHeader,
+    operations: Iterable[Operation | EncodedOperation],
+    chunk_bytes: int = 256 * 1024,
+) -> Iterator[bytes]:
+    """``header`` then one operation per line, gzip NDJSON, in pieces of about
+    ``chunk_bytes`` compressed bytes as the operations come."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=6, mtime=0) as gz:
         gz.write(orjson.dumps(header.to_wire()) + b"\n")
         batch: list[bytes] = []
         for op in operations:
@@ -96,9 +120,13 @@ def write_body(
             if len(batch) >= 1000:
                 gz.write(b"\n".join(batch) + b"\n")
                 batch = []
+                if buffer.tell() >= chunk_bytes:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
         if batch:
             gz.write(b"\n".join(batch) + b"\n")
-    return out.tell()
+    yield buffer.getvalue()  # the rest and gzip's trailer
 
 
 def _dumps(obj: dict[str, Any]) -> bytes:

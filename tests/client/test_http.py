@@ -223,3 +223,60 @@ def test_cli_push_with_a_wrong_key_exits_1(
     assert code == 1
     assert "key" in capsys.readouterr().err.lower()
     assert store.list_datasets(10, None).items == ()
+
+
+def test_a_streamed_body_is_replayed_whole_after_an_interrupted_attempt(tmp_path: Path) -> None:
+    import gzip
+    import tempfile
+
+    from datasync.client._http_transport import SpooledBody, body_chunks
+    from datasync.sync import ChangeKind, CommitHeader, Operation
+
+    ops = [Operation(ChangeKind.DELETE, f"id-{i:06d}-{'x' * 40}") for i in range(40_000)]
+    whole = b"".join(body_chunks(CommitHeader(message="m"), ops, chunk_bytes=4096))
+    assert len(list(body_chunks(CommitHeader(message="m"), ops, chunk_bytes=4096))) > 3
+    lines = gzip.decompress(whole).decode().splitlines()
+    assert len(lines) == 40_001 and json.loads(lines[-1])["source_id"] == ops[-1].source_id
+    with tempfile.SpooledTemporaryFile(1024) as spool:
+        body = SpooledBody(body_chunks(CommitHeader(message="m"), ops, chunk_bytes=4096), spool)
+        first = iter(body)
+        sent = [next(first), next(first)]  # the connection breaks here
+        assert whole.startswith(b"".join(sent))
+        assert b"".join(body) == whole  # the retry sends every byte, from the start
+        assert b"".join(body) == whole  # and again
+
+
+def test_an_error_while_the_body_is_produced_ends_the_request() -> None:
+    import tempfile
+
+    from datasync.client._http_transport import SpooledBody
+
+    def chunks() -> Iterator[bytes]:
+        yield b"first"
+        raise datasync.SourceError("the source changed", code="source_changed")
+
+    with tempfile.SpooledTemporaryFile(1024) as spool, pytest.raises(datasync.SourceError):
+        list(SpooledBody(chunks(), spool))
+
+
+def test_a_source_changed_while_its_body_streams_writes_nothing(
+    live: str, store: Store, tmp_path: Path
+) -> None:
+    # The body is sent while the second pass reads it: an edit between the passes breaks
+    # the request mid-body, and the server, which commits only whole bodies, keeps nothing.
+    path = tmp_path / "data.jsonl"
+    data = rows(30_000)
+    path.write_text("".join(json.dumps(r) + "\n" for r in data))
+
+    def progress(stage: str, done: int) -> None:
+        if stage == "hash" and done == len(data):  # the first pass is over
+            edited = [dict(r) for r in data]
+            edited[25_000]["output"] = {"answer": "edited"}
+            path.write_text("".join(json.dumps(r) + "\n" for r in edited))
+
+    with Client(base_url=live) as client, pytest.raises(datasync.SourceError) as info:
+        client.datasets.upsert_dataset(dataset="qa", examples=path, progress=progress)
+    assert info.value.code == "source_changed"
+    assert f"{path}:25001" in str(info.value)
+    with pytest.raises(datasync.NotFoundError):
+        store.get_dataset("qa")
