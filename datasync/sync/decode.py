@@ -16,15 +16,22 @@ all first).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
-from datasync.canonical import canonical_content_parsed, hash_bytes, loads_strict
+from datasync.canonical import (
+    ROWS_PER_CALL,
+    canonical_content_parsed,
+    hash_bytes,
+    loads_rows_content,
+    loads_strict,
+)
 from datasync.errors import CanonicalError, HashMismatchError, ValidationError
 from datasync.sync.plan import ChangeKind
-from datasync.sync.wire import parse_operation
+from datasync.sync.wire import MAX_SOURCE_ID_BYTES, parse_operation
 
 __all__ = [
     "DecodedOperation",
@@ -47,14 +54,14 @@ class LineFailure:
         return ValidationError(self.message, code=self.code, details=self.details)
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedOperation:
+class DecodedOperation(NamedTuple):
     """One operation of a commit body, decoded and re-hashed.
 
     ``hash`` is the hash the line claims; ``computed`` the content hash v1 of its parts, or
     ``None`` with ``refusal`` (a :class:`CanonicalError`'s code, path, reason, details) when
     content hash v1 refuses them. ``input``/``output``/``metadata`` are the parts as JSON
-    text (``None`` for a DELETE).
+    text (``None`` for a DELETE). A named tuple: lists of them travel back from the worker
+    processes about ten times faster than slotted dataclasses would (pickle).
     """
 
     kind: ChangeKind
@@ -131,9 +138,61 @@ def decode_operation_lines(
     it and the failure (the lines after it are not decoded).
     """
     out: list[DecodedOperation] = []
-    for number, raw in lines:
-        try:
-            out.append(_decode(number, raw))
-        except ValidationError as exc:
-            return out, LineFailure(exc.message, exc.code, dict(exc.details))
+    for start in range(0, len(lines), ROWS_PER_CALL):
+        batch = lines[start : start + ROWS_PER_CALL]
+        for (number, raw), fast in zip(batch, _decode_compact(batch), strict=True):
+            if fast is not None:
+                out.append(fast)
+                continue
+            try:
+                out.append(_decode(number, raw))
+            except ValidationError as exc:
+                return out, LineFailure(exc.message, exc.code, dict(exc.details))
     return out
+
+
+#: The start of a CREATE/PATCH line as the Python client writes it (compact, these keys in
+#: this order, the parts next): ``{"op":"create","source_id":"...","hash":"<64 hex>",``.
+_COMPACT = re.compile(
+    rb'\{"op":"(create|patch)","source_id":("(?:[^"\\]|\\.)*"),"hash":"([0-9a-f]{64})",(?="input":)'
+)
+_KINDS = {b"create": ChangeKind.CREATE, b"patch": ChangeKind.PATCH}
+
+
+def _decode_compact(batch: list[tuple[int, bytes]]) -> list[DecodedOperation | None]:
+    """The fast path: compact CREATE/PATCH lines whose parts are exactly ``input``,
+    ``output`` and ``metadata`` objects (``None`` for every other line: :func:`_decode`).
+
+    Such a line is the row ``{"id": <source id>, "input", "output", "metadata"}`` with three
+    more members, so it goes through the chunk parser of the JSONL sources
+    (:func:`~datasync.canonical.loads_rows_content`): the same strict rules, and the
+    canonical content bytes without a second serialization. Anything that parser does not
+    return as exactly that row (a refusal, another key, a key repeated across the prefix and
+    the rest, parts that are not objects), and ids that are empty, long or not ASCII, take
+    :func:`_decode`, which checks and reports them.
+    """
+    found: list[DecodedOperation | None] = [None] * len(batch)
+    matches = [(i, _COMPACT.match(raw)) for i, (_, raw) in enumerate(batch)]
+    picked = [(i, m) for i, m in matches if m is not None]
+    if not picked:
+        return found
+    rows = [b'{"id":' + m[2] + b"," + batch[i][1][m.end() :] for i, m in picked]
+    for (i, m), result in zip(picked, loads_rows_content(rows, "id"), strict=True):
+        if isinstance(result, CanonicalError):
+            continue
+        row, content = result
+        source_id = row["id"]
+        if content is None or type(source_id) is not str or not source_id.isascii():
+            continue  # other ids (length in UTF-8 bytes, surrogates) are _decode's to judge
+        if not 0 < len(source_id) <= MAX_SOURCE_ID_BYTES:
+            continue
+        found[i] = DecodedOperation(
+            _KINDS[m[1]],
+            source_id,
+            m[3].decode(),
+            json_text(row["input"]),
+            json_text(row["output"]),
+            json_text(row["metadata"]),
+            computed=hash_bytes(content),
+        )
+    return found

@@ -118,3 +118,95 @@ def test_big_integer_literals_are_stored_as_the_parser_reads_them() -> None:
     assert result[0].checked_hash() == h
     stored = result[0].input
     assert stored is not None and orjson.loads(stored) == loads_strict(text)["input"]
+
+
+def compact(kind: str, sid: Any, h: str, **parts: Any) -> bytes:
+    """A line as the Python client writes it (orjson: compact, keys in this order)."""
+    return orjson.dumps({"op": kind, "source_id": sid, "hash": h, **parts})
+
+
+def one_by_one(lines: list[tuple[int, bytes]]) -> Any:
+    """decode_operation_lines without the compact fast path: every line alone and spaced."""
+    spaced = [(n, json.dumps(json.loads(raw)).encode()) if _parses(raw) else (n, raw)
+              for n, raw in lines]  # fmt: skip
+    out: list[DecodedOperation] = []
+    for number, raw in spaced:
+        result = decode_operation_lines([(number, raw)])
+        if isinstance(result, tuple):
+            return out + result[0], result[1]
+        out.extend(result)
+    return out
+
+
+def _parses(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except ValueError:
+        return False
+    return b"\\ud" not in raw.lower()  # keep escapes of surrogates as they were written
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(objects, objects, objects, st.text(min_size=0, max_size=6)), max_size=70))
+def test_compact_lines_decode_as_the_same_operations(rows: list[Any]) -> None:
+    lines = [
+        (n, compact("create" if n % 2 else "patch", sid, content_hash(i, o, m), input=i,
+                    output=o, metadata=m))
+        for n, (i, o, m, sid) in enumerate(rows, 2)
+    ]  # fmt: skip
+    assert decode_operation_lines(lines) == one_by_one(lines)
+
+
+HEAD = b'{"op":"create","source_id":"a","hash":"' + b"0" * 64 + b'",'
+TRICKY = [
+    compact("create", "a", "0" * 64, input={"q": 1}, output={}, metadata={}),
+    compact("create", "", "0" * 64, input={"q": 1}, output={}, metadata={}),
+    compact("create", "é", "0" * 64, input={"q": 1}, output={}, metadata={}),
+    compact("create", "x" * 1025, "0" * 64, input={"q": 1}, output={}, metadata={}),
+    compact("create", 'q"\\u', "0" * 64, input={"q": 1}, output={}, metadata={}),
+    compact("create", "a", "0" * 64, input={"q": 1}, output=[], metadata={}),
+    compact("create", "a", "0" * 64, input={"q": 1}, output={}),
+    compact("create", "a", "0" * 64, input={"q": 1}, output={}, metadata={}, op="patch"),
+    compact("create", "a", "0" * 64, input={"q": 1}, output={}, metadata={}, source_id2=1),
+    compact("create", "a", "0" * 64, input={"q": 1.0, "n": -0.0}, output={}, metadata={}),
+    compact("create", "a", "0" * 64, input={"deep": [[[[[[1]]]]]]}, output={}, metadata={}),
+    compact("upsert", "a", "0" * 64, input={"q": 1}, output={}, metadata={}),
+    compact("patch", "a", "A" * 64, input={"q": 1}, output={}, metadata={}),
+    HEAD + b'"input":{"q":1,"q":2}}',
+    HEAD + b'"input":{},"op":"patch"}',
+    b'{"op":"create","source_id":"\\ud800","hash":"' + b"0" * 64 + b'","input":{}}',
+    HEAD + b'"input":{"n":1e400}}',
+    HEAD + b'"input":{"n":NaN}}',
+    HEAD + b'"input":{"n":2}',
+    HEAD + b'"input":{"n":123456789012345678901}}',
+    HEAD + b'"input":' + b"[" * 130 + b"]" * 130 + b"}",
+    compact("delete", "a", "0" * 64),
+    b'{"op":"delete","source_id":"a"}',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("index", range(len(TRICKY)))
+def test_tricky_compact_lines_decode_as_the_general_path_does(index: int) -> None:
+    good = compact("create", "g", content_hash({"q": 1}, {}, {}), input={"q": 1}, output={},
+                   metadata={})  # fmt: skip
+    lines = [(2, good), (3, TRICKY[index]), (4, good)]
+    general: Any = []
+    for number, raw in lines:  # every line alone, outside any batch
+        try:
+            general.append(_decode_one(number, raw))
+        except Exception as exc:  # the first failure ends the decoding
+            general = (general, exc)
+            break
+    got = decode_operation_lines(lines)
+    if isinstance(general, tuple):
+        assert isinstance(got, tuple)
+        assert got[0] == general[0]
+        assert (got[1].code, got[1].details) == (general[1].code, dict(general[1].details))
+    else:
+        assert got == general
+
+
+def _decode_one(number: int, raw: bytes) -> DecodedOperation:
+    from datasync.sync.decode import _decode
+
+    return _decode(number, raw)
