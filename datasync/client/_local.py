@@ -262,16 +262,24 @@ class LocalSource:
         assert self._contents_at is not None
         got = self._contents_at(lines[p] for p in positions)
         count = 0
-        for p, (line, source_id, digest, content) in zip(positions, got, strict=False):
-            expected, where = manifest.id_at(p), f"{self.describe}:{line}"
-            if line != lines[p]:
-                raise _changed(f"expected id {expected!r} on line {lines[p]}", where)
-            if (source_id if source_id is not None else digest) != expected:
-                raise _changed(f"expected id {expected!r} here, found {source_id!r}", where)
-            if digest != manifest.hash_at(p):
-                raise _changed(f"the content of {expected!r} is not what was hashed", where)
-            yield content
-            count += 1
+        try:
+            for p, (line, source_id, digest, content) in zip(positions, got, strict=False):
+                expected, where = manifest.id_at(p), f"{self.describe}:{line}"
+                if line != lines[p]:
+                    raise _changed(f"expected id {expected!r} on line {lines[p]}", where)
+                if (source_id if source_id is not None else digest) != expected:
+                    raise _changed(f"expected id {expected!r} here, found {source_id!r}", where)
+                if digest != manifest.hash_at(p):
+                    raise _changed(f"the content of {expected!r} is not what was hashed", where)
+                yield content
+                count += 1
+        finally:
+            # Stop the worker processes now, not when the generator is collected: forked
+            # while the commit's connection was open, they hold its socket, and the server
+            # would wait for the rest of a body that is never coming.
+            close = getattr(got, "close", None)
+            if close is not None:
+                close()
         if count < len(positions):
             p = positions[count]
             raise _changed(
