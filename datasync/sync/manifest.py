@@ -123,11 +123,12 @@ class LeafIndex:
     """A manifest's positions grouped by leaf: ``order[starts[leaf]:starts[leaf + 1]]`` are the
     positions of the entries in ``leaf``, sorted by the UTF-8 bytes of their ids."""
 
-    __slots__ = ("order", "starts")
+    __slots__ = ("leaves", "order", "starts")
 
-    def __init__(self, order: array[int], starts: array[int]) -> None:
+    def __init__(self, order: array[int], starts: array[int], leaves: Sequence[int]) -> None:
         self.order = order
         self.starts = starts
+        self.leaves = leaves  # the non-empty leaves, ascending
 
     @classmethod
     def of(cls, ids: Sequence[bytes]) -> LeafIndex:
@@ -146,12 +147,13 @@ class LeafIndex:
         for position, leaf in enumerate(leaf_of):
             order[fill[leaf]] = position
             fill[leaf] += 1
+        leaves = sorted(set(leaf_of))  # a small manifest touches few of the 65,536 leaves
         del leaf_of, fill
-        for leaf in range(LEAF_COUNT):
+        for leaf in leaves:
             lo, hi = starts[leaf], starts[leaf + 1]
             if hi - lo > 1:
                 order[lo:hi] = array("I", sorted(order[lo:hi], key=ids.__getitem__))
-        return cls(order, starts)
+        return cls(order, starts, leaves)
 
     def leaf_positions(self, leaf: int) -> array[int]:
         """The positions of ``leaf``'s entries, in id order."""
@@ -200,21 +202,19 @@ class LeafTable:
         width = len(hashes) // len(ids) if ids else 0
         view = memoryview(hashes)
         hexlify = binascii.hexlify
-        order, starts = index.order, index.starts
+        order, starts, leaves = index.order, index.starts, index.leaves
         digests: dict[int, bytes] = {}
-        for first in range(0, LEAF_COUNT, _LEAF_BATCH):
-            base = starts[first]
+        for first in range(0, len(leaves), _LEAF_BATCH):
+            batch = leaves[first : first + _LEAF_BATCH]
+            base = starts[batch[0]]
             entries = [
                 len(raw).to_bytes(4, "big") + raw + hexlify(view[at : at + width]) + b"\n"
-                for p in order[base : starts[first + _LEAF_BATCH]]
+                for p in order[base : starts[batch[-1] + 1]]
                 for raw, at in ((ids[p], p * width),)
             ]
-            for leaf in range(first, first + _LEAF_BATCH):
+            for leaf in batch:
                 lo, hi = starts[leaf] - base, starts[leaf + 1] - base
-                if lo != hi:
-                    digests[leaf] = _digest(
-                        entries[lo] if hi - lo == 1 else b"".join(entries[lo:hi])
-                    )
+                digests[leaf] = _digest(entries[lo] if hi - lo == 1 else b"".join(entries[lo:hi]))
         return cls(digests)
 
     @classmethod
