@@ -171,7 +171,7 @@ def manifest_rows(
     """``(example_id, source_id, bucket, hash)`` of every live example, by source id.
 
     ``buckets``: only leaves in these inclusive ``(low, high)`` ranges, all in one query, by
-    range then source id: the ranges are a ``WITH wanted(lo, hi) AS (VALUES ...)`` list that
+    range then source id: the ranges are a ``WITH wanted AS (... VALUES ...)`` list that
     drives the join (first in FROM: an index probe on ``(dataset_id, bucket)`` per range;
     PostgreSQL is held to that join order), written as integer literals so that no
     bound-parameter limit applies however many ranges there are.
@@ -197,14 +197,12 @@ def bucket_select(
 ) -> sa.Select[Any]:
     """:func:`manifest_select` of the leaves in ``ranges`` (inclusive, non-empty), by range
     then source id; run it under :func:`ranges_first`."""
+    # The ranges as integer literals in SQL text: no bound-parameter limit, and no per-value
+    # compilation (SQLAlchemy's literal VALUES cost ~50 us a range to render).
+    rows = ",".join(f"({int(lo)},{int(hi)})" for lo, hi in ranges)
     wanted = (
-        sa.values(
-            sa.column("lo", sa.Integer),
-            sa.column("hi", sa.Integer),
-            name="wanted",
-            literal_binds=True,
-        )
-        .data(list(ranges))
+        sa.text(f"SELECT column1 AS lo, column2 AS hi FROM (VALUES {rows}) AS v")
+        .columns(sa.column("lo", sa.Integer), sa.column("hi", sa.Integer))
         .cte("wanted")
     )
     stmt = manifest_select(dialect, dataset_id, version_id, columns, ranges=wanted)
