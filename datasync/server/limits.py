@@ -17,16 +17,20 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Byte limits; each refusal is a 413 naming the limit.
+    """Byte limits; each refusal is a 413 naming the limit. And one time limit.
 
     ``max_body_bytes``: a commit or snapshot body, counted both as sent and after gzip.
     ``max_example_bytes``: one NDJSON line (one operation or example).
     ``max_request_bytes``: any other request body (JSON).
+    ``body_idle_seconds``: the longest wait for the next piece of a commit or snapshot body;
+    a client that stalls mid-body (and holds the commit's transaction) is refused with
+    ``422 body_timeout`` and nothing is written.
     """
 
     max_body_bytes: int = 2048 * MiB
     max_example_bytes: int = 16 * MiB
     max_request_bytes: int = 16 * MiB
+    body_idle_seconds: float = 60.0
 
 
 def is_streamed_upload(path: str) -> bool:

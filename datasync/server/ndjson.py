@@ -11,6 +11,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 import anyio.from_thread
 
 from datasync.canonical import loads_strict
@@ -23,7 +24,8 @@ __all__ = ["BodyLines", "parse_line"]
 class BodyLines:
     """Iterate ``(line_number, parsed JSON)`` over an NDJSON body; blank lines are skipped.
 
-    Raises :class:`ValidationError` naming the line for text that is not JSON,
+    Raises :class:`ValidationError` naming the line for text that is not JSON (and
+    ``body_timeout`` when the body stalls longer than ``Limits.body_idle_seconds``),
     :class:`~datasync.errors.TooLargeError` when a line or the decoded body is over a limit.
     Must be iterated from a worker thread (see module doc).
     """
@@ -42,15 +44,26 @@ class BodyLines:
             )
         self.line_number = 0
         self.bytes_decoded = 0
+        self.bytes_received = 0
 
     async def _next_chunk(self) -> bytes | None:
+        idle = self._limits.body_idle_seconds
         try:
-            return await self._chunks.__anext__()
+            with anyio.fail_after(idle):
+                return await self._chunks.__anext__()
         except StopAsyncIteration:
             return None
+        except TimeoutError:
+            raise ValidationError(
+                f"the request body stalled: nothing arrived for {idle:g} s after"
+                f" {self.bytes_received} bytes; nothing was written",
+                code="body_timeout",
+                details={"seconds": idle},
+            ) from None
 
     def _decoded_chunks(self) -> Iterator[bytes]:
         while (chunk := anyio.from_thread.run(self._next_chunk)) is not None:
+            self.bytes_received += len(chunk)
             if self._inflate is not None:
                 try:
                     chunk = self._inflate.decompress(chunk)

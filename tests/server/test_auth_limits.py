@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from datasync.errors import AuthError, TooLargeError, error_from_wire
+from datasync.errors import AuthError, NotFoundError, TooLargeError, error_from_wire
 from datasync.server import Limits
 from datasync.store import Store
 from datasync.sync import ChangeKind, CommitHeader
@@ -117,3 +117,38 @@ def test_unsupported_content_encoding_is_refused(start_server: StartServer, enco
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "unsupported_encoding"
+
+
+def test_a_body_that_stalls_is_refused_and_its_commit_let_go(
+    start_server: StartServer, store: Store
+) -> None:
+    # A client that stops sending mid-body holds the commit's transaction: after
+    # body_idle_seconds the server answers 422 body_timeout and writes nothing.
+    import socket
+    import time
+
+    client = start_server(limits=Limits(body_idle_seconds=0.5))
+    host, port = client.base_url.host, client.base_url.port
+    assert port is not None
+    piece = ndjson(CommitHeader(), [op(ChangeKind.CREATE, "a", example(1))])
+    head = (
+        b"POST /v1/datasets/qa/commits HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(head + b"%x\r\n" % len(piece) + piece + b"\r\n")  # then nothing more
+        started = time.monotonic()
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    assert time.monotonic() - started < 5
+    assert answer.startswith(b"HTTP/1.1 422"), answer[:200]
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert (error["code"], error["details"]["seconds"]) == ("body_timeout", 0.5)
+    with pytest.raises(NotFoundError):
+        store.get_dataset("qa")
+    body = ndjson(CommitHeader(), [op(ChangeKind.CREATE, "a", example(1))])
+    assert client.post("/v1/datasets/qa/commits", content=body, headers=NDJSON).status_code == 201
