@@ -13,7 +13,8 @@ The tree::
     ├── ConflictError             the base version is not the head  (HTTP 409)
     ├── AuthError                 missing or wrong API key          (HTTP 401)
     ├── TooLargeError             body or example over a limit      (HTTP 413)
-    └── TransportError            the server could not be reached   (client side)
+    ├── TransportError            the server could not be reached   (client side)
+    └── MissingExtraError         a feature's optional dependencies are not installed
 
 Each class has a stable ``kind`` (its wire name) and a default ``code``; an instance may carry
 a more specific ``code`` (``CanonicalError`` has one per refusal). The server answers with
@@ -25,6 +26,10 @@ embedded or remote.
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+#: The name datasync is published under on the Python package index (the import name and the
+#: command stay ``datasync``): what ``pip install`` needs in error messages.
+DISTRIBUTION = "datasync-engine"
 
 
 class DatasyncError(Exception):
@@ -168,6 +173,23 @@ class TransportError(DatasyncError):
     default_code = "transport"
 
 
+class MissingExtraError(DatasyncError):
+    """A feature needs an optional dependency that is not installed; ``extra`` names the
+    extra that brings it (``pip install 'datasync-engine[parquet]'``)."""
+
+    kind = "missing_extra"
+    default_code = "missing_extra"
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional dependency {module!r}, which is not installed: "
+            f"pip install '{DISTRIBUTION}[{extra}]'",
+            details={"extra": extra, "module": module},
+        )
+        self.extra = extra
+        self.module = module
+
+
 def _all_error_classes() -> dict[str, type[DatasyncError]]:
     found: dict[str, type[DatasyncError]] = {}
     stack: list[type[DatasyncError]] = [DatasyncError]
@@ -195,4 +217,7 @@ def error_from_wire(body: dict[str, Any], status: int) -> DatasyncError:
     if isinstance(exc, SourceError):
         loc = exc.details.get("location")
         exc.location = str(loc) if loc is not None else None
+    if isinstance(exc, MissingExtraError):
+        exc.extra = str(exc.details.get("extra", ""))
+        exc.module = str(exc.details.get("module", ""))
     return exc

@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from datasync._extras import require
 from datasync.cli._connection import add_connection_args, connect, tag_pair
 from datasync.errors import UsageError, ValidationError
 from datasync.sync import ExampleData
@@ -99,6 +100,7 @@ def _format(output: str | None) -> str:
     if output is None or output.endswith((".jsonl", ".ndjson")):
         return "jsonl"
     if output.endswith((".parquet", ".pq")):
+        require("pyarrow", "writing Parquet")  # before the output file is created
         return "parquet"
     raise UsageError(
         f"cannot tell the format of {output!r}: name it .jsonl or .parquet", code="bad_option"

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from datasync._extras import require
 from datasync.store import default_store_url, normalize_url, open_store
 
 MiB = 1024 * 1024
@@ -43,8 +44,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: FastAPI and uvicorn cost every other command ~0.4 s of start-up.
-    import uvicorn
-
+    uvicorn = require("uvicorn", "datasync serve")
     from datasync.server import Limits, create_app
 
     url = normalize_url(args.db) if args.db else default_store_url()

@@ -12,7 +12,6 @@ Bad data raises :class:`~datasync.errors.SourceError` with a stable ``code`` and
 ``location`` (``data.jsonl:12``, ``x.parquet row 7``).
 """
 
-from datasync.sources._arrow import BINARY_MODES
 from datasync.sources._example import (
     MAX_JSON_ARRAY_BYTES,
     MAX_LINE_BYTES,
@@ -35,6 +34,7 @@ from datasync.sources._open import (
     examples_from_rows,
     open_source,
 )
+from datasync.sources._problems import BINARY_MODES
 
 __all__ = [
     "BINARY_MODES",

@@ -36,10 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from datasync.canonical import canonicalize, json_path
-from datasync.errors import CanonicalError, SourceError, UsageError
+from datasync.errors import CanonicalError, SourceError
 from datasync.sources._mapping import Record
 
-BINARY_MODES: Final = (None, "base64")
 _EPOCH_DATE: Final = dt.date(1970, 1, 1).toordinal()
 _EPOCH: Final = dt.datetime(1970, 1, 1)
 _PER_SECOND: Final = {"s": 1, "ms": 1000, "us": 10**6, "ns": 10**9}
@@ -56,13 +55,6 @@ class _BadValue(Exception):
         self.code = code
         self.reason = reason
         self.path: list[str | int] = []
-
-
-def check_binary_mode(binary: str | None) -> str | None:
-    """``binary`` if it is a known mode (None or ``"base64"``), else UsageError."""
-    if binary not in BINARY_MODES:
-        raise UsageError(f"binary must be None or 'base64', not {binary!r}", code="bad_option")
-    return binary
 
 
 def _is_binary(t: pa.DataType) -> bool:

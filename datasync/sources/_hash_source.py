@@ -14,7 +14,6 @@ from typing import Any
 
 from datasync.canonical import ROWS_PER_CALL, SCHEMES, canonical_content_parsed, hash_bytes
 from datasync.errors import CanonicalError, SourceError
-from datasync.sources._arrow import check_binary_mode
 from datasync.sources._example import Example, HashedExample
 from datasync.sources._hashing import (
     CHUNK_SIZE,
@@ -28,7 +27,7 @@ from datasync.sources._hashing import (
 from datasync.sources._locations import location_path, open_location, safe_reader
 from datasync.sources._mapping import ColumnMapping, Record, SourceGate, examples_from_records
 from datasync.sources._open import detect_format, open_source
-from datasync.sources._problems import check_max_errors
+from datasync.sources._problems import check_binary_mode, check_max_errors
 from datasync.sources._text import parse_jsonl_contents, parse_jsonl_line, split_lines
 
 _Line = tuple[int, bytes | None]

@@ -13,12 +13,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-import zstandard
-
+from datasync._extras import require
 from datasync.errors import SourceError, UsageError
 from datasync.sources._git import open_git_blob, parse_git_url
 
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+#: fsspec protocol -> the module (and so the extra) its backend needs
+_BACKENDS = {"http": "aiohttp", "https": "aiohttp", "s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ def compression_of(path: str) -> str | None:
 def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
     import fsspec
 
+    backend = _BACKENDS.get(uri.split("://", 1)[0].lower())
+    if backend is not None:
+        require(backend, f"reading {uri.split('://', 1)[0]}:// locations")
     if _is_http(uri):
         # One streaming GET: works with servers that ignore Range requests.
         storage_options = {"block_size": 0, **storage_options}
@@ -52,7 +56,7 @@ def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
         raise SourceError("no such file", code="source_not_found", location=uri) from None
     except (ImportError, ValueError) as exc:
         raise UsageError(
-            f"cannot open {uri}: {exc} (s3:// needs datasync[s3], gs:// datasync[gcs])",
+            f"cannot open {uri}: {exc}",
             code="unsupported_location",
         ) from None
     except OSError as exc:
@@ -109,21 +113,29 @@ def open_location(uri: str, storage_options: dict[str, Any]) -> Iterator[Opened]
         if compression == "gzip":
             stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
         elif compression == "zstd":
+            zstandard = require("zstandard", "reading .zst files")
             reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
             stream = stack.enter_context(reader)
         yield Opened(name, path, stream, compression, seekable)
 
 
-_DECOMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, zstandard.ZstdError)
+_DECOMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def _decompression_errors(compression: str | None) -> tuple[type[BaseException], ...]:
+    if compression == "zstd":
+        return (*_DECOMPRESSION_ERRORS, require("zstandard", "reading .zst files").ZstdError)
+    return _DECOMPRESSION_ERRORS
 
 
 def safe_reader(opened: Opened) -> Callable[[int], bytes]:
     """``opened.stream.read`` that turns decompression and I/O failures into SourceError."""
+    decompression_errors = _decompression_errors(opened.compression)
 
     def read(size: int) -> bytes:
         try:
             return opened.stream.read(size)
-        except _DECOMPRESSION_ERRORS as exc:
+        except decompression_errors as exc:
             raise SourceError(
                 f"cannot decompress ({opened.compression}): {exc}",
                 code="bad_compression",

@@ -5,14 +5,11 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
+from datasync._extras import require
 from datasync.canonical import canonicalize
 from datasync.errors import CanonicalError, SourceError, UsageError
-from datasync.sources._arrow import arrow_records, check_binary_mode, check_schema
 from datasync.sources._example import PARQUET_BATCH_ROWS, Example
 from datasync.sources._locations import (
     Opened,
@@ -22,8 +19,11 @@ from datasync.sources._locations import (
     safe_reader,
 )
 from datasync.sources._mapping import ColumnMapping, Record, SourceIdFn, examples_from_records
-from datasync.sources._problems import check_max_errors, from_canonical
+from datasync.sources._problems import check_binary_mode, check_max_errors, from_canonical
 from datasync.sources._text import csv_records, json_array_records, jsonl_records
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS: Final = ("jsonl", "json", "csv", "parquet")
 _ALIASES: Final = {"ndjson": "jsonl", "jsonlines": "jsonl", "pq": "parquet"}
@@ -99,6 +99,8 @@ def open_source(
     check_max_errors(max_errors)
     check_binary_mode(binary)
     kind = detect_format(location_path(uri), format)
+    if kind == "parquet":
+        require("pyarrow", "reading Parquet")
     return _stream(uri, mapping, kind, max_errors, binary, storage_options)
 
 
@@ -140,6 +142,11 @@ def _seekable(opened: Opened, stack: ExitStack) -> IO[bytes]:
 
 
 def _parquet_records(opened: Opened, stack: ExitStack, binary: str | None) -> Iterator[Record]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from datasync.sources._arrow import arrow_records, check_schema
+
     try:
         parquet = pq.ParquetFile(_seekable(opened, stack))
     except (pa.ArrowException, OSError) as exc:
@@ -155,6 +162,8 @@ def _parquet_records(opened: Opened, stack: ExitStack, binary: str | None) -> It
 
 
 def _guarded(batches: Iterator[pa.RecordBatch], name: str) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
     while True:
         try:
             batch = next(batches)
@@ -235,6 +244,9 @@ def examples_from_arrow(
     )
     check_max_errors(max_errors)
     check_binary_mode(binary)
+    require("pyarrow", "reading Arrow tables and DataFrames")
+    from datasync.sources._arrow import arrow_records, check_schema
+
     batches, schema = _as_batches(data, origin)
     if schema is not None:
         check_schema(schema, origin, binary)
@@ -243,6 +255,8 @@ def examples_from_arrow(
 
 
 def _as_batches(data: Any, origin: str) -> tuple[Iterable[pa.RecordBatch], pa.Schema | None]:
+    import pyarrow as pa
+
     if type(data).__module__.startswith("pandas"):
         try:
             data = pa.Table.from_pandas(data, preserve_index=False)
@@ -270,6 +284,10 @@ def _as_batches(data: Any, origin: str) -> tuple[Iterable[pa.RecordBatch], pa.Sc
 def _checked_batches(
     batches: Iterable[Any], origin: str, binary: str | None
 ) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    from datasync.sources._arrow import check_schema
+
     checked: pa.Schema | None = None
     for batch in batches:
         if not isinstance(batch, pa.RecordBatch):

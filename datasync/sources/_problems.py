@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from datasync.errors import CanonicalError, SourceError, UsageError
 
@@ -21,6 +21,17 @@ def from_canonical(exc: CanonicalError, location: str) -> SourceError:
         reason = exc.reason.split(" (line ")[0]
         return SourceError(f"invalid JSON: {reason}", code=exc.code, location=location)
     return SourceError(exc.message, code=exc.code, location=location, details=details)
+
+
+#: How binary Arrow values are read: refused (None) or as base64 text.
+BINARY_MODES: Final = (None, "base64")
+
+
+def check_binary_mode(binary: str | None) -> str | None:
+    """``binary`` if it is a known mode (None or ``"base64"``), else UsageError."""
+    if binary not in BINARY_MODES:
+        raise UsageError(f"binary must be None or 'base64', not {binary!r}", code="bad_option")
+    return binary
 
 
 def check_max_errors(max_errors: int) -> int:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
@@ -110,6 +109,13 @@ class _Writer:
     def __init__(self, conn: Connection, dataset_id: int, version_id: int) -> None:
         self.conn, self.dataset_id, self.version_id = conn, dataset_id, version_id
         self.postgres = conn.dialect.name == "postgresql"
+        # A value the database refuses, raised by SQLAlchemy or (COPY) by psycopg itself;
+        # psycopg is imported only on PostgreSQL (the postgres extra).
+        self._data_errors: tuple[type[Exception], ...] = (sa.exc.DataError,)
+        if self.postgres:
+            import psycopg
+
+            self._data_errors = (sa.exc.DataError, psycopg.DataError)
         self.new_examples: list[tuple[str, int]] = []
         self.pending: list[_Pending] = []
         self._next_id: int | None = None  # SQLite: the next free example id
@@ -172,13 +178,15 @@ class _Writer:
         ]
         try:
             self._insert(revisions, _REVISION_COLUMNS, revision_rows)
-        except (sa.exc.DataError, psycopg.DataError) as exc:
+        except self._data_errors as exc:
             raise _unstorable(pending) from exc
 
     def _reserve_ids(self, n: int) -> list[int]:
         """``n`` unused example ids: from the sequence on PostgreSQL; on SQLite after the
         largest id, which cannot move while this transaction holds the write lock."""
         if self.postgres:
+            import psycopg
+
             driver = self.conn.connection.driver_connection
             assert isinstance(driver, psycopg.Connection)
             with driver.cursor() as cursor:
@@ -203,6 +211,8 @@ class _Writer:
         driver = self.conn.connection.driver_connection
         names = ", ".join(columns)
         if self.postgres:
+            import psycopg
+
             assert isinstance(driver, psycopg.Connection)
             sql = f"COPY {table.name} ({names}) FROM STDIN"
             with driver.cursor() as cursor, cursor.copy(sql) as copy:

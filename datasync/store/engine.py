@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
+from datasync._extras import require
 from datasync.errors import DatasyncError, UsageError
 
 __all__ = ["default_store_url", "make_engine", "normalize_url", "upgrade"]
@@ -102,6 +103,7 @@ def make_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
+    require("psycopg", "a PostgreSQL store")
     return sa.create_engine(url, pool_pre_ping=True, json_deserializer=_json_loads)
 
 

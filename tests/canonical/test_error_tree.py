@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from datasync import errors
-from datasync.errors import CanonicalError, DatasyncError, SourceError, error_from_wire
+from datasync.errors import (
+    CanonicalError,
+    DatasyncError,
+    MissingExtraError,
+    SourceError,
+    error_from_wire,
+)
 
 
 def _all_classes() -> list[type[DatasyncError]]:
@@ -23,6 +29,8 @@ def _instance(cls: type[DatasyncError]) -> DatasyncError:
         return cls("inexact_integer", "$.input.ids[2]", "integer 9007199254740993 is not exact")
     if issubclass(cls, SourceError):
         return cls("bad row", code="bad_row", location="data.jsonl:12:5", details={"row": 12})
+    if issubclass(cls, MissingExtraError):
+        return cls("reading Parquet", "parquet", "pyarrow")
     return cls(f"something {cls.kind}", code=f"{cls.kind}_code", details={"n": 1, "a": [1]})
 
 
