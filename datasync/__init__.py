@@ -1,6 +1,7 @@
 """datasync: sync datasets of examples to a versioned store, hashing on the client."""
 
 import importlib as _importlib
+import logging as _logging
 import typing as _typing
 
 from datasync._version import __version__
@@ -19,6 +20,9 @@ from datasync.errors import (
     UsageError,
     ValidationError,
 )
+
+# A library logs, the application decides where to (the CLI: datasync._logging.configure).
+_logging.getLogger("datasync").addHandler(_logging.NullHandler())
 
 if _typing.TYPE_CHECKING:
     from datasync.canonical import canonicalize, content_hash, loads_strict

@@ -69,7 +69,7 @@ def test_readme_python_api_example_runs(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_readme_first_command_pushes_the_sample_file(tmp_path: Path) -> None:
-    first = re.search(r"pip install -e \. && (datasync push [^\n]+)", README)
+    first = re.search(r"pip install (?:-e )?\. && (datasync push [^\n]+)", README)
     assert first is not None, "the README must start with install-and-push"
     args = first.group(1).split()[1:]
     env = {"DATASYNC_STORE": str(tmp_path / "store.sqlite"), "PATH": "/usr/bin:/bin"}

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
+from datasync._logging import configure as configure_logging
+from datasync._logging import level_for
 from datasync._version import __version__
 from datasync.errors import DatasyncError
 
@@ -39,11 +42,28 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Sync datasets of examples to a versioned store, sending only what changed.",
     )
     parser.add_argument("--version", action="version", version=f"datasync {__version__}")
+    _add_verbosity(parser, argparse.SUPPRESS)
+    parser.set_defaults(verbose=0, quiet=0)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMANDS if command is None else (command,):
         module = importlib.import_module(f"datasync.cli.{name}")
         module.register(subparsers)
+    for sub in subparsers.choices.values():
+        _add_verbosity(sub, argparse.SUPPRESS)  # also after the command: `datasync serve -q`
     return parser
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="more log lines on stderr (repeat for debug)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=default, help="fewer log lines (repeat: none)"
+    )
 
 
 def _command(argv: Sequence[str]) -> str | None:
@@ -61,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
+    base = getattr(args, "log_base", logging.WARNING)  # serve: INFO (its request lines)
+    configure_logging(level_for(base, args.verbose, args.quiet))
     try:
         code: int = func(args)
     except DatasyncError as exc:

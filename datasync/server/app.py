@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -10,6 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from datasync._version import __version__
 from datasync.server import routes, routes_experiments, routes_tags, uploads
+from datasync.server.access_log import AccessLogMiddleware
 from datasync.server.auth import require_api_key
 from datasync.server.decoding import Decoder
 from datasync.server.handlers import install_error_handlers
@@ -24,11 +25,15 @@ def create_app(
     api_key: str | None = None,
     limits: Limits | None = None,
     decode_processes: int | None = None,
+    *,
+    api_keys: Iterable[str] = (),
 ) -> FastAPI:
     """The datasync HTTP API over ``store`` (a URL or path, opened and migrated at startup,
     or an open :class:`Store`, which the caller keeps and closes).
 
-    With ``api_key`` every route but ``GET /v1/health`` needs ``Authorization: Bearer KEY``.
+    With ``api_key`` or ``api_keys`` every route but ``GET /v1/health`` needs
+    ``Authorization: Bearer KEY`` with one of them. Every request is logged (one line, see
+    :mod:`datasync.server.access_log`).
     ``decode_processes``: worker processes that decode large commit bodies (default: one
     per core; ``1``: decode in the request thread).
     """
@@ -53,7 +58,7 @@ def create_app(
         ' `{"error": {"kind", "code", "message", "details"}}`.',
         lifespan=lifespan,
     )
-    app.state.api_key = api_key or None
+    app.state.api_keys = frozenset({*api_keys, *([api_key] if api_key else [])})
     app.state.limits = limits or Limits()
     app.state.decoder = Decoder(decode_processes)
     install_error_handlers(app)
@@ -69,4 +74,5 @@ def create_app(
     app.include_router(routes_tags.router, dependencies=auth)
     app.add_middleware(SizeLimitMiddleware, limits=app.state.limits)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(AccessLogMiddleware)  # outermost: status and bytes as sent
     return app

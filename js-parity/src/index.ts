@@ -1,24 +1,12 @@
 /**
- * datasync content hash v1 in TypeScript, byte-identical to Python's `datasync.canonical`.
+ * datasync for TypeScript: content hash v1 (byte-identical to Python's `datasync.canonical`,
+ * also alone as `datasync-engine/hash`) and the client of a datasync server (Node).
  *
  * ```ts
- * import { contentHash, parseStrict } from "@datasync/js-parity";
+ * import { contentHash, parseStrict } from "datasync-engine";
  * contentHash({ input: { q: "2+2?" }, output: { a: "4" } }); // blake3, 64 hex
  * ```
  */
 
-export {
-  canonicalContent,
-  canonicalize,
-  contentHash,
-  hashBytes,
-  isPlainObject,
-  SCHEMES,
-  type ExampleContent,
-  type Scheme,
-} from "./canonical.js";
-export { CanonicalError, UnknownSchemeError, type CanonicalErrorCode } from "./errors.js";
-export { parseStrict } from "./parse.js";
-export { jsonPath } from "./path.js";
-export { MAX_DEPTH, type JsonObject, type JsonValue } from "./value.js";
+export * from "./hash.js";
 export * from "./client/index.js";

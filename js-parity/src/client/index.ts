@@ -3,7 +3,7 @@
  * hashing on this side with the proven-identical content hash v1.
  *
  * ```ts
- * import { createClient } from "@datasync/js-parity";
+ * import { createClient } from "datasync-engine";
  * const client = createClient({ baseUrl: "http://127.0.0.1:8765", apiKey: "…" });
  * const v1 = await client.datasets.upsertDataset({
  *   dataset: { datasetName: "qa" },
