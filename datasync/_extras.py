@@ -7,7 +7,7 @@ JSONL/JSON/CSV/git sources and the HTTP client. Everything heavier is an extra:
 extra       modules                                     features
 ==========  ==========================================  =====================================
 parquet     pyarrow                                     Parquet files, Arrow tables, DataFrames
-server      fastapi, uvicorn                            ``datasync serve``, ``datasync.server``
+server      fastapi, uvicorn, fastapi-offline           ``datasync serve``, ``datasync.server``
 postgres    psycopg                                     a ``postgresql://`` store
 zstd        zstandard                                   ``.zst`` / ``.zstd`` sources
 http        aiohttp                                     ``http(s)://`` sources (fsspec)
@@ -30,6 +30,7 @@ EXTRA_OF: Final = {
     "pyarrow": "parquet",
     "pandas": "parquet",
     "fastapi": "server",
+    "fastapi_offline": "server",
     "starlette": "server",
     "pydantic": "server",
     "uvicorn": "server",

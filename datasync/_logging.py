@@ -9,6 +9,8 @@ server processes started by an ASGI server.
 from __future__ import annotations
 
 import logging
+import sys
+from typing import Any
 
 LOGGER = "datasync"
 LEVEL_ENV = "DATASYNC_LOG_LEVEL"
@@ -21,11 +23,24 @@ def level_for(base: int, verbose: int, quiet: int) -> int:
     return _STEPS[max(0, min(len(_STEPS) - 1, index))]
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (as logging's last
+    resort handler does), so a replaced stderr (tests, redirections) is followed."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure(level: int | str) -> None:
     """Send the ``datasync`` logger's records at ``level`` and above to stderr, once."""
     logger = logging.getLogger(LOGGER)
     logger.setLevel(level)
-    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)

@@ -11,6 +11,7 @@ wrapper (:mod:`datasync.client._http_transport`).
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -42,6 +43,8 @@ from datasync.sync import (
     parse_tag_filter,
 )
 from datasync.sync.experiment_records import EvaluationRecord, ExperimentInfo, RunRecord
+
+log = logging.getLogger("datasync.client")
 
 __all__ = ["HttpBackend"]
 
@@ -135,10 +138,16 @@ class HttpBackend(Backend):
                         code="unreachable",
                         details={"url": self.location, "request": what},
                     ) from None
+                problem = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code < 500 or attempt >= self._retries:
                     break
                 response.close()
+                problem = f"HTTP {response.status_code}"
+            log.info(
+                "%s %s: %s; retry %d of %d",
+                request.method, request.url.path, problem, attempt + 1, self._retries,
+            )  # fmt: skip
             time.sleep(self._backoff * 2**attempt)
             attempt += 1
         if response.status_code >= 400:

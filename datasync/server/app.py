@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi_offline import FastAPIOffline
 
 from datasync._version import __version__
 from datasync.server import routes, routes_experiments, routes_tags, uploads
@@ -50,7 +51,9 @@ def create_app(
             if owned:
                 app.state.store.close()
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served by this server, not from a CDN.
+    app: FastAPI = FastAPIOffline(
+        static_url="/docs-assets",
         title="datasync",
         version=__version__,
         summary="Versioned datasets of examples; clients send only what changed.",

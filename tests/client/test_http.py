@@ -168,13 +168,20 @@ def test_a_lost_answer_to_a_second_push_is_replayed_not_reapplied(live: str, sto
     proxy.close()
 
 
-def test_reads_are_retried_on_5xx(live: str, store: Store) -> None:
+def test_reads_are_retried_on_5xx(
+    live: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     with Client(base_url=live) as client:
         client.datasets.upsert_dataset(dataset="qa", examples=rows(10))
     proxy = FaultyProxy(live, ["503", "503"], match=b"GET /v1/datasets/qa ")
-    with Client(base_url=proxy.url) as client:
+    with caplog.at_level("INFO", logger="datasync"), Client(base_url=proxy.url) as client:
         assert client.datasets.get_dataset("qa").total == 10
     proxy.close()
+    retries = [r.getMessage() for r in caplog.records if r.name == "datasync.client"]
+    assert retries == [
+        "GET /v1/datasets/qa: HTTP 503; retry 1 of 3",
+        "GET /v1/datasets/qa: HTTP 503; retry 2 of 3",
+    ]
 
 
 def test_retries_give_up_with_a_transport_error(live: str, store: Store) -> None:

@@ -192,3 +192,19 @@ def test_verbosity_steps() -> None:
     assert level_for(logging.WARNING, 1, 0) == logging.INFO
     assert level_for(logging.WARNING, 5, 0) == logging.DEBUG
     assert level_for(logging.WARNING, 0, 9) == logging.CRITICAL
+
+
+def test_swagger_ui_and_its_assets_are_served_by_the_server_itself(tmp_path: Path) -> None:
+    from datasync.store import open_store
+    from tests.client.conftest import serve
+
+    store = open_store(str(tmp_path / "docs.sqlite"))
+    url, stop_server = serve(store, api_key="k")
+    try:
+        page = httpx.get(f"{url}/docs").text
+        script = httpx.get(f"{url}/docs-assets/swagger-ui-bundle.js")
+    finally:
+        stop_server()
+        store.close()
+    assert "/docs-assets/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    assert script.status_code == 200 and len(script.content) > 100_000
