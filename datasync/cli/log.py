@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
             return fail_json(exc)
         raise
     if args.json:
-        print(json.dumps([v.to_wire() for v in versions], ensure_ascii=False))
+        rows = [{"version": v.id, **v.to_wire()} for v in versions]
+        print(json.dumps(rows, ensure_ascii=False))
         return 0
     from rich.console import Console
     from rich.table import Table

@@ -33,7 +33,12 @@ def register(subparsers: Any) -> None:
         " .parquet). Pushing the file back is a no-op. Exit 0, 1 error, 2 usage.",
     )
     parser.add_argument("name", metavar="NAME", help="a dataset name or id")
-    parser.add_argument("--version", type=int, metavar="V", help="a version id (default: head)")
+    parser.add_argument(
+        "--version",
+        type=int,
+        metavar="V",
+        help="a version number: 1, 2, 3, ... within the dataset (default: head)",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="out.jsonl or out.parquet")
     parser.add_argument(
         "--tag",

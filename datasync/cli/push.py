@@ -123,6 +123,7 @@ def _report(
     return {
         "dataset": name,
         "dataset_id": dataset_id,
+        "version": version_id,  # the version's number within the dataset (1, 2, 3, ...)
         "version_id": version_id,
         "base_version_id": base,
         "no_op": no_op,

@@ -1,6 +1,7 @@
 """``datasync tag NAME[@VERSION] [KEY=VALUE ...]``: show, add/update or replace tags.
 
-``NAME`` tags the dataset; ``NAME@VERSION`` (a version id, or ``head``) tags that version.
+``NAME`` tags the dataset; ``NAME@VERSION`` (a version number within NAME, or ``head``) tags
+that version.
 Without pairs it prints the current tags; ``--replace`` makes the map exactly the pairs given.
 """
 
@@ -22,9 +23,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "tag",
         help="show, add or replace tags of a dataset or a version",
-        description="Tag dataset NAME, or version NAME@VERSION (an id, or head), with"
-        " KEY=VALUE pairs (added, or updated when the key exists). Without pairs: print the"
-        " tags. Limits: docs/tags.md. Exit 0, 1 error (e.g. a tag over a limit), 2 usage.",
+        description="Tag dataset NAME, or version NAME@VERSION (its number: 1, 2, 3, ..., or"
+        " head), with KEY=VALUE pairs (added, or updated when the key exists). Without pairs:"
+        " print the tags. Limits: docs/tags.md. Exit 0, 1 error (e.g. a tag over a limit),"
+        " 2 usage.",
     )
     parser.add_argument("target", metavar="NAME[@VERSION]", help="a dataset, or one version")
     parser.add_argument("pairs", metavar="KEY=VALUE", nargs="*", type=tag_pair, help="tags to set")
@@ -48,7 +50,7 @@ def parse_target(text: str) -> tuple[str, str | None]:
 
 
 def resolve_version(client: Client, name: str, version: str | None) -> int | None:
-    """The version id ``version`` names (``head``: the head; ``None``: no version, the dataset)."""
+    """The version number ``version`` names (``head``: the head; ``None``: the dataset)."""
     if version is None:
         return None
     if version == "head":
@@ -57,7 +59,9 @@ def resolve_version(client: Client, name: str, version: str | None) -> int | Non
             raise UsageError(f"dataset {name!r} has no versions yet", code="no_versions")
         return head
     if not version.isdigit():
-        raise UsageError(f"VERSION must be an id or head, not {version!r}", code="bad_target")
+        raise UsageError(
+            f"VERSION must be a version number or head, not {version!r}", code="bad_target"
+        )
     return int(version)
 
 

@@ -326,11 +326,12 @@ def apply_operations(
             writer.abort()  # the connection is the caller's again before it rolls back
         raise
     if writer is None:
+        head_number = None if head is None else head.number
         return CommitResult(
             dataset.id,
             dataset.name,
-            dataset.head_version_id,
-            dataset.head_version_id,
+            head_number,
+            head_number,
             True,
             0,
             0,
@@ -420,8 +421,8 @@ def _finish(
     return CommitResult(
         dataset.id,
         dataset.name,
-        version_id,
-        dataset.head_version_id,
+        1 if head is None else head.number + 1,
+        None if head is None else head.number,
         False,
         created,
         patched,

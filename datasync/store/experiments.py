@@ -319,7 +319,7 @@ def _check_examples(conn: Connection, exp: Row[Any], wanted: dict[str, str]) -> 
     bad = [sid for sid in ids if found.get(sid) != wanted[sid]]
     if bad:
         raise ValidationError(
-            f"not examples of version {exp.version_id} with the given content hash: {bad[:20]}",
+            f"not examples of the experiment's version with the given content hash: {bad[:20]}",
             code="unknown_example",
             details={"source_ids": bad[:20]},
         )
@@ -424,6 +424,7 @@ def _infos(conn: Connection, rows: list[Row[Any]]) -> list[ExperimentInfo]:
         mean = None if r.mean is None else float(r.mean)
         stats = EvaluatorStats(r.name, int(r.n), mean, int(r.errors or 0))
         scores.setdefault(r.experiment_id, {})[r.name] = stats
+    numbers = queries.version_numbers(conn, (r.version_id for r in rows))
     names = dict(
         conn.execute(
             sa.select(datasets.c.id, datasets.c.name).where(
@@ -441,7 +442,7 @@ def _infos(conn: Connection, rows: list[Row[Any]]) -> list[ExperimentInfo]:
                 r.id,
                 r.dataset_id,
                 names[r.dataset_id],
-                r.version_id,
+                numbers[r.version_id],
                 r.name,
                 r.task_fingerprint,
                 dict(r.evaluators),

@@ -23,8 +23,10 @@ from datasync.sync import LEAF_BITS
 
 __all__ = [
     "dataset_row",
+    "head_number",
     "manifest_rows",
     "metadata_filter",
+    "version_numbers",
     "version_row",
 ]
 
@@ -50,21 +52,45 @@ def dataset_row(conn: Connection, name_or_id: str | int, *, lock: bool = False) 
 
 
 def version_row(conn: Connection, dataset: Row[Any], version_id: int | None) -> Row[Any] | None:
-    """Version ``version_id`` of ``dataset`` (its head if ``None``; ``None`` if it has none).
+    """Version number ``version_id`` of ``dataset`` (its head if ``None``; ``None`` if it has
+    none). Versions are numbered 1, 2, 3, ... per dataset (``versions.number``); the row's
+    ``id`` is the store-wide key the other tables refer to, never shown to users.
 
-    Raises :class:`NotFoundError` when the version does not belong to the dataset.
+    Raises :class:`NotFoundError` when the dataset has no version of that number.
     """
-    wanted = dataset.head_version_id if version_id is None else version_id
-    if wanted is None:
-        return None
+    if version_id is None:
+        if dataset.head_version_id is None:
+            return None
+        where = versions.c.id == dataset.head_version_id
+    else:
+        where = versions.c.number == version_id
     row = conn.execute(
-        sa.select(versions).where(versions.c.id == wanted, versions.c.dataset_id == dataset.id)
+        sa.select(versions).where(where, versions.c.dataset_id == dataset.id)
     ).first()
     if row is None:
         raise NotFoundError(
             f"dataset {dataset.name!r} has no version {version_id}", code="version_not_found"
         )
     return row
+
+
+def head_number(conn: Connection, dataset: Row[Any]) -> int | None:
+    """The number of the dataset's head version (``None`` before its first commit)."""
+    if dataset.head_version_id is None:
+        return None
+    number: int = conn.execute(
+        sa.select(versions.c.number).where(versions.c.id == dataset.head_version_id)
+    ).scalar_one()
+    return number
+
+
+def version_numbers(conn: Connection, ids: Iterable[int]) -> dict[int, int]:
+    """``{store-wide version id: its number within its dataset}`` for ``ids``."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stmt = sa.select(versions.c.id, versions.c.number).where(versions.c.id.in_(wanted))
+    return {int(i): int(n) for i, n in conn.execute(stmt)}
 
 
 def _latest_revision(version_id: int) -> sa.ScalarSelect[Any]:

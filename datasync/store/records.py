@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class DatasetInfo:
-    """A dataset: ``head_version_id`` is ``None`` until its first commit."""
+    """A dataset: ``head_version_id`` (its head's number) is ``None`` until its first commit."""
 
     id: int
     name: str
@@ -46,11 +46,13 @@ class DatasetInfo:
 
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
-    """One immutable version: its counts against the parent and its manifest root digest."""
+    """One immutable version: its counts against the parent and its manifest root digest.
+
+    ``id`` is the version's number within its dataset (1, 2, 3, ...; ``name@3``), and
+    ``parent_id`` the number of the version it was committed on."""
 
     id: int
     dataset_id: int
-    number: int
     parent_id: int | None
     created_at: datetime
     message: str | None
@@ -73,7 +75,8 @@ class VersionInfo:
 
 @dataclass(frozen=True, slots=True)
 class CommitResult:
-    """What a commit or snapshot did. ``no_op``: nothing changed, ``version_id`` is the head."""
+    """What a commit or snapshot did. ``no_op``: nothing changed, ``version_id`` is the head.
+    Version ids are numbers within the dataset (1, 2, 3, ...)."""
 
     dataset_id: int
     dataset: str

@@ -63,23 +63,24 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _dataset_info(row: Row[Any]) -> DatasetInfo:
+def _dataset_info(row: Row[Any], head: int | None) -> DatasetInfo:
+    """``head``: the number of the head version (see :func:`queries.head_number`)."""
     return DatasetInfo(
         row.id,
         row.name,
         row.description,
         dict(row.tags),
         _utc(row.created_at),
-        row.head_version_id,
+        head,
     )
 
 
 def _version_info(row: Row[Any]) -> VersionInfo:
+    # A version's parent is the head it was committed on: the previous number.
     return VersionInfo(
-        row.id,
-        row.dataset_id,
         row.number,
-        row.parent_id,
+        row.dataset_id,
+        None if row.parent_id is None else row.number - 1,
         _utc(row.created_at),
         row.message,
         row.mode,
@@ -130,7 +131,7 @@ class Store(TaggingMixin, ExperimentsMixin):
         """Create an empty dataset. Raises :class:`ValidationError` (bad name),
         :class:`~datasync.errors.TagError`, :class:`ConflictError` (``dataset_exists``)."""
         with self._write() as conn:
-            return _dataset_info(self._insert_dataset(conn, name, description, tags or {}))
+            return _dataset_info(self._insert_dataset(conn, name, description, tags or {}), None)
 
     def _insert_dataset(
         self, conn: Connection, name: str, description: str, tags: Mapping[str, str]
@@ -158,7 +159,8 @@ class Store(TaggingMixin, ExperimentsMixin):
     def get_dataset(self, name_or_id: str | int) -> DatasetInfo:
         """The dataset; raises :class:`NotFoundError`."""
         with self.engine.connect() as conn:
-            return _dataset_info(queries.dataset_row(conn, name_or_id))
+            row = queries.dataset_row(conn, name_or_id)
+            return _dataset_info(row, queries.head_number(conn, row))
 
     def list_datasets(
         self,
@@ -176,7 +178,8 @@ class Store(TaggingMixin, ExperimentsMixin):
             stmt = stmt.where(datasets.c.id > decode_cursor(cursor, int))
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        items = tuple(_dataset_info(r) for r in rows)
+            heads = queries.version_numbers(conn, (r.head_version_id for r in rows))
+        items = tuple(_dataset_info(r, heads.get(r.head_version_id)) for r in rows)
         return Page(items, encode_cursor(items[-1].id) if len(items) == limit else None)
 
     def delete_dataset(self, name_or_id: str | int) -> None:
@@ -204,16 +207,16 @@ class Store(TaggingMixin, ExperimentsMixin):
                 sa.select(versions)
                 .where(versions.c.dataset_id == ds.id)
                 .where(*tag_filter(self.dialect, versions.c.tags, wanted))
-                .order_by(versions.c.id.desc())
+                .order_by(versions.c.number.desc())
                 .limit(_limit(limit))
             )
             if cursor is not None:
-                stmt = stmt.where(versions.c.id < decode_cursor(cursor, int))
+                stmt = stmt.where(versions.c.number < decode_cursor(cursor, int))
             items = tuple(_version_info(r) for r in conn.execute(stmt))
         return Page(items, encode_cursor(items[-1].id) if len(items) == limit else None)
 
     def get_version(self, name_or_id: str | int, version_id: int | None = None) -> VersionInfo:
-        """Version ``version_id`` (default: the head); raises :class:`NotFoundError`."""
+        """Version number ``version_id`` (default: the head); raises :class:`NotFoundError`."""
         with self.engine.connect() as conn:
             ds = queries.dataset_row(conn, name_or_id)
             row = queries.version_row(conn, ds, version_id)
@@ -246,7 +249,7 @@ class Store(TaggingMixin, ExperimentsMixin):
         validate_nodes(bits, [])
         _, row, table = self._leaf_table(name_or_id, version_id)
         return Summary.of(
-            table, 0 if row is None else row.total, bits, None if row is None else row.id
+            table, 0 if row is None else row.total, bits, None if row is None else row.number
         )
 
     def bucket_digests(
@@ -345,7 +348,7 @@ class Store(TaggingMixin, ExperimentsMixin):
             ds, replay = self._begin_commit(conn, dataset, header, create)
             if replay is not None:
                 return replay
-            self._check_base(ds, header.base_version_id)
+            self._check_base(conn, ds, header.base_version_id)
             result = apply_operations(conn, ds, header, operations)
             self._remember(conn, ds, header, result)
         self._refresh_statistics(result)
@@ -368,7 +371,7 @@ class Store(TaggingMixin, ExperimentsMixin):
             if replay is not None:
                 return replay
             if header.base_version_id is not None:
-                self._check_base(ds, header.base_version_id)
+                self._check_base(conn, ds, header.base_version_id)
             remote = {
                 r.source_id: r.hash
                 for r in (
@@ -412,12 +415,13 @@ class Store(TaggingMixin, ExperimentsMixin):
         return ds, None
 
     @staticmethod
-    def _check_base(ds: Row[Any], base: int | None) -> None:
-        if base != ds.head_version_id:
+    def _check_base(conn: Connection, ds: Row[Any], base: int | None) -> None:
+        head = queries.head_number(conn, ds)
+        if base != head:
             raise ConflictError(
-                f"dataset {ds.name!r} is at version {ds.head_version_id}, not {base}: plan again"
+                f"dataset {ds.name!r} is at version {head}, not {base}: plan again"
                 " against the head",
-                details={"base_version_id": base, "head_version_id": ds.head_version_id},
+                details={"base_version_id": base, "head_version_id": head},
             )
 
     @staticmethod

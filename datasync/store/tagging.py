@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from datasync.errors import NotFoundError, UsageError
 from datasync.store import queries
@@ -21,8 +22,9 @@ class TaggingMixin:
     """Read, change and list the history of the tags of datasets, versions and experiments.
 
     An object is named by ``kind`` (``"dataset"``, ``"version"``, ``"experiment"``) and
-    ``ref``: a dataset's name or id; a version's or experiment's id. ``dataset`` (name or id)
-    additionally checks that a version or experiment belongs to that dataset.
+    ``ref``: a dataset's name or id; a version's number (with ``dataset``, required); an
+    experiment's id. ``dataset`` (name or id) additionally checks that an experiment belongs
+    to that dataset.
     """
 
     engine: Engine
@@ -75,9 +77,18 @@ class TaggingMixin:
         before = decode_cursor(cursor, int) if cursor is not None else None
         with self.engine.connect() as conn:
             ds = queries.dataset_row(conn, dataset)
+            if kind == "version" and object_id is not None:
+                object_id = _version_key(conn, ds, object_id)
             items = tag_history(
                 conn, dataset_id=ds.id, kind=kind, object_id=object_id, limit=limit, before=before
             )
+            numbers = queries.version_numbers(
+                conn, (c.object_id for c in items if c.kind == "version")
+            )
+        # Versions are shown by their number within the dataset, as everywhere else.
+        items = [
+            replace(c, object_id=numbers[c.object_id]) if c.kind == "version" else c for c in items
+        ]
         return Page(tuple(items), encode_cursor(items[-1].id) if len(items) == limit else None)
 
 
@@ -88,6 +99,10 @@ def _resolve(conn: Connection, kind: str, ref: str | int, dataset: str | int | N
     if isinstance(ref, str) and not ref.isdigit():
         raise UsageError(f"a {kind} is named by its id, not {ref!r}", code="bad_ref")
     object_id = int(ref)
+    if kind == "version":
+        if dataset is None:
+            raise UsageError("a version is named by its dataset and number", code="bad_ref")
+        return _version_key(conn, queries.dataset_row(conn, dataset), object_id)
     if dataset is not None:
         ds = queries.dataset_row(conn, dataset)
         row = taggable_row(conn, kind, object_id)
@@ -96,3 +111,10 @@ def _resolve(conn: Connection, kind: str, ref: str | int, dataset: str | int | N
                 f"dataset {ds.name!r} has no {kind} {object_id}", code=f"{kind}_not_found"
             )
     return object_id
+
+
+def _version_key(conn: Connection, ds: Row[Any], number: int) -> int:
+    """The store-wide id of version ``number`` of ``ds``; raises :class:`NotFoundError`."""
+    row = queries.version_row(conn, ds, number)
+    assert row is not None  # a number always names a row or raises
+    return int(row.id)

@@ -20,6 +20,7 @@ def test_push_json_reports_the_new_version(run: Run, store: Store, tmp_path: Pat
     assert set(out) == {
         "dataset",
         "dataset_id",
+        "version",
         "version_id",
         "base_version_id",
         "no_op",

@@ -53,7 +53,7 @@ def test_first_commit_creates_the_dataset_and_version_one(store: Store) -> None:
     )
     version = store.get_version("qa")
     assert version.id == result.version_id == store.get_dataset("qa").head_version_id
-    assert (version.number, version.parent_id, version.message, version.tags) == (
+    assert (version.id, version.parent_id, version.message, version.tags) == (
         1,
         None,
         "first",
@@ -69,7 +69,7 @@ def test_commit_counts_created_patched_deleted_unchanged(store: Store) -> None:
     assert (v2.created, v2.patched, v2.deleted, v2.unchanged, v2.total) == (1, 1, 1, 4, 6)
     info = store.get_version("qa")
     assert (info.created, info.patched, info.deleted, info.unchanged, info.total) == (1, 1, 1, 4, 6)
-    assert info.parent_id == v1.version_id and info.number == 2
+    assert info.parent_id == v1.version_id and info.id == 2
 
 
 def test_stale_base_is_a_conflict_and_writes_nothing(store: Store) -> None:

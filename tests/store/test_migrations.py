@@ -94,3 +94,55 @@ def test_sqlite_store_is_one_file_in_wal_mode_with_foreign_keys(tmp_path: Path) 
         assert path.exists()
     finally:
         store.close()
+
+
+def test_migration_0004_numbers_existing_versions_per_dataset_in_commit_order(
+    store_url: str,
+) -> None:
+    """A store at 0003 whose versions carry store-wide numbers (two datasets committed in
+    turn: qa 1, 3, 5 and other 2, 4) reads back as qa 1, 2, 3 and other 1, 2."""
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for ds_id, name in ((1, "qa"), (2, "other")):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO datasets (id, name, description, tags, created_at)"
+                        " VALUES (:id, :name, '', '{}', :at)"
+                    ),
+                    {"id": ds_id, "name": name, "at": "2026-01-01T00:00:00+00:00"},
+                )
+            for vid, ds_id, parent in ((1, 1, None), (2, 2, None), (3, 1, 1), (4, 2, 2), (5, 1, 3)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO versions (id, dataset_id, number, parent_id, created_at,"
+                        " mode, created, patched, deleted, unchanged, total, root_digest,"
+                        " leaf_table, tags) VALUES (:id, :ds, :id, :parent, :at, 'mirror',"
+                        " 0, 0, 0, 0, 0, '', :leaf, '{}')"
+                    ),
+                    {
+                        "id": vid,
+                        "ds": ds_id,
+                        "parent": parent,
+                        "at": "2026-01-01T00:00:00+00:00",
+                        "leaf": b"",
+                    },
+                )
+            conn.execute(sa.text("UPDATE datasets SET head_version_id = 5 WHERE id = 1"))
+            conn.execute(sa.text("UPDATE datasets SET head_version_id = 4 WHERE id = 2"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, dataset_id, number FROM versions ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, 1, 1), (2, 2, 1), (3, 1, 2), (4, 2, 2), (5, 1, 3)]
+    finally:
+        engine.dispose()
+    store = open_store(store_url)
+    try:
+        assert [v.id for v in store.list_versions("qa").items] == [3, 2, 1]
+        assert store.get_dataset("other").head_version_id == 2
+        assert store.get_version("qa", 2).parent_id == 1
+    finally:
+        store.close()

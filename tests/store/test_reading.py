@@ -86,11 +86,15 @@ def test_bad_levels_and_nodes_are_refused(store: Store) -> None:
     assert info.value.code == "invalid_nodes"
 
 
-def test_version_of_another_dataset_is_not_found(store: Store) -> None:
-    a = store.commit("a", creates(1))
-    store.commit("b", creates(1))
+def test_versions_are_numbered_per_dataset(store: Store) -> None:
+    a1 = store.commit("a", creates(1))
+    b1 = store.commit("b", creates(1))
+    a2 = store.commit("a", creates(1, start=1), CommitHeader(base_version_id=a1.version_id))
+    assert (a1.version_id, b1.version_id, a2.version_id) == (1, 1, 2)
+    assert (a2.base_version_id, store.get_dataset("a").head_version_id) == (1, 2)
+    assert store.get_summary("b", 1).count == 1 and store.get_summary("a", 2).count == 2
     with pytest.raises(NotFoundError) as info:
-        store.get_summary("b", a.version_id)
+        store.get_summary("b", a2.version_id)  # "a" has a version 2, "b" has not
     assert info.value.code == "version_not_found"
 
 
@@ -143,4 +147,4 @@ def test_list_versions_newest_first_with_cursor(store: Store) -> None:
     first = store.list_versions("qa", limit=2)
     rest = store.list_versions("qa", limit=2, cursor=first.next_cursor)
     assert [v.id for v in (*first.items, *rest.items)] == made[::-1]
-    assert [v.number for v in first.items] == [3, 2]
+    assert [v.id for v in first.items] == [3, 2]
