@@ -125,7 +125,10 @@ def test_a_version_of_another_dataset_or_a_missing_object_is_not_found(store: St
         store.update_tags("version", other, add={"a": "b"}, dataset="qa")
     assert info.value.code == "version_not_found"
     with pytest.raises(NotFoundError):
-        store.get_tags("version", 999_999)
+        store.get_tags("version", 999_999, dataset="other")
+    with pytest.raises(UsageError) as usage:  # a version number means nothing without a dataset
+        store.get_tags("version", other)
+    assert usage.value.code == "bad_ref"
     with pytest.raises(NotFoundError):
         store.update_tags("dataset", "nope", add={"a": "b"})
     with pytest.raises(UsageError):
@@ -212,7 +215,7 @@ def test_history_records_each_change_with_time_newest_first(store: Store) -> Non
     store.update_tags("dataset", "qa", add={"env": "prod"})
     store.update_tags("dataset", "qa", remove=["team"])
     store.update_tags("dataset", "qa", remove=["team"])  # nothing to remove: no record
-    store.update_tags("version", version, add={"release": "2026-11"})
+    store.update_tags("version", version, add={"release": "2026-11"}, dataset="qa")
     store.update_tags("dataset", "qa", replace={"env": "dev", "owner": "ana"})
     changes = store.tag_history("qa").items
     assert [(c.kind, c.text()) for c in changes] == [
