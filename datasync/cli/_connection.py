@@ -54,10 +54,16 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_mapping_args(parser: argparse.ArgumentParser) -> None:
-    """How a source's rows become examples (docs/sources.md)."""
+def add_mapping_args(parser: argparse.ArgumentParser, dataset_help: str | None = None) -> None:
+    """How a source's rows become examples (docs/sources.md). ``dataset_help``: ``--dataset``
+    is optional (the command checks it) and means this."""
     parser.add_argument("source", metavar="SOURCE", help="a path, -, or a URI (s3://, git://…)")
-    parser.add_argument("--dataset", required=True, metavar="NAME", help="the dataset to update")
+    if dataset_help is None:
+        parser.add_argument(
+            "--dataset", required=True, metavar="NAME", help="the dataset to update"
+        )
+    else:
+        parser.add_argument("--dataset", metavar="NAME[@V]", help=dataset_help)
     ids = parser.add_mutually_exclusive_group()
     ids.add_argument(
         "--source-id-key",

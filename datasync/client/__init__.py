@@ -5,7 +5,8 @@
   ``list_datasets``, ``list_versions``.
 * :class:`ExperimentsAPI` (``client.experiments``) and :func:`run_experiment`: run a task over
   a pinned version, score it, reuse what did not change; :class:`Experiment` is the result.
-* :class:`Dataset`, :class:`ChangeSummary`, :class:`Diff`, :class:`Transfer`: the results.
+* :class:`Dataset`, :class:`ChangeSummary`, :class:`Diff`, :class:`VersionDiff`,
+  :class:`Transfer`: the results.
 * :class:`Backend` with :class:`EmbeddedBackend` and :class:`HttpBackend`: the small interface
   the client is written against (see docs/client.md).
 """
@@ -17,7 +18,7 @@ from datasync.client._client import API_KEY_ENV, URL_ENV, Client
 from datasync.client._datasets import DatasetsAPI, Progress
 from datasync.client._experiments import Experiment, ExperimentsAPI, run_experiment
 from datasync.client._http import HttpBackend
-from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
+from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer, VersionDiff
 
 if _typing.TYPE_CHECKING:
     from datasync.client._embedded import EmbeddedBackend
@@ -37,6 +38,7 @@ __all__ = [
     "HttpBackend",
     "Progress",
     "Transfer",
+    "VersionDiff",
     "WireCounter",
     "run_experiment",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 from datasync.store import (
     CommitResult,
     DatasetInfo,
+    DiffPage,
     ManifestEntry,
     Page,
     TagChange,
@@ -115,6 +116,18 @@ class Backend(abc.ABC):
         cursor: str | None,
     ) -> Page[ExampleData]:
         """One page of a version's examples, by source id."""
+
+    @abc.abstractmethod
+    def diff_versions(
+        self,
+        name_or_id: str | int,
+        a: int | None,
+        b: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> DiffPage:
+        """One page of the examples that differ from version ``a`` to ``b`` (``None``: head);
+        the first page (no ``cursor``) carries the counts."""
 
     @abc.abstractmethod
     def commit(

@@ -21,7 +21,7 @@ from datasync.client._remote import (
     plan_against,
     remote_view,
 )
-from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer
+from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer, VersionDiff
 from datasync.client._tags import DatasetTagsMixin, TagFilter
 from datasync.errors import ConflictError, NotFoundError, UsageError
 from datasync.store import CommitResult, DatasetInfo, VersionInfo
@@ -200,8 +200,9 @@ class DatasetsAPI(DatasetTagsMixin):
         table: LeafTable,
         mode: Mode,
         fingerprints: Fingerprints = EXACT,
+        version_id: int | None = None,
     ) -> _Planned:
-        remote = remote_view(self._backend, dataset, table, len(manifest), fingerprints)
+        remote = remote_view(self._backend, dataset, table, len(manifest), fingerprints, version_id)
         return _Planned(remote, plan_against(manifest, remote, mode))
 
     # --- reads ----------------------------------------------------------------------------
@@ -220,10 +221,12 @@ class DatasetsAPI(DatasetTagsMixin):
         workers: int | None = None,
         source_options: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
+        version_id: int | None = None,
     ) -> Diff:
         """What :meth:`upsert_dataset` with the same arguments would change, without
-        changing anything. A dataset that does not exist yet diffs as empty. Raises as
-        :meth:`upsert_dataset` does (except :class:`ConflictError`)."""
+        changing anything; with ``version_id``, against that version instead of the head.
+        A dataset that does not exist yet diffs as empty. Raises as :meth:`upsert_dataset`
+        does (except :class:`ConflictError`), and :class:`NotFoundError` for a version."""
         started = time.perf_counter()
         mode, _ = self._check(dataset, mode, None)
         mapping = RowMapping(
@@ -239,9 +242,9 @@ class DatasetsAPI(DatasetTagsMixin):
             manifest = _hash(source, progress)
         table = manifest.table()
         fingerprints = FAST if mode is Mode.MIRROR else SAFE
-        planned = self._plan(dataset, manifest, table, mode, fingerprints)
+        planned = self._plan(dataset, manifest, table, mode, fingerprints, version_id)
         if planned.plan.is_empty and _missed(planned.remote, table, mode, fingerprints):
-            planned = self._plan(dataset, manifest, table, mode, EXACT)
+            planned = self._plan(dataset, manifest, table, mode, EXACT, version_id)
         return Diff(
             dataset,
             planned.remote.dataset_id,
@@ -250,6 +253,17 @@ class DatasetsAPI(DatasetTagsMixin):
             planned.plan.to_plan(manifest),
             self._transfer(wire0, started),
         )
+
+    def diff_versions(
+        self, dataset: str | int, a: int | None, b: int | None, *, page_size: int = 500
+    ) -> VersionDiff:
+        """What changed from version ``a`` to version ``b`` of ``dataset`` (``None``: the
+        head): created, deleted and patched examples, each PATCH with its changed fields.
+        Computed by the store from the stored hashes (unchanged examples are not read) and
+        fetched ``page_size`` (1..1000) examples at a time as you iterate.
+        Raises :class:`NotFoundError` (dataset, version), :class:`ValidationError`."""
+        first = self._backend.diff_versions(dataset, a, b, page_size, None)
+        return VersionDiff.of(dataset, (a, b), first, self._backend, page_size)
 
     def get_dataset(
         self,

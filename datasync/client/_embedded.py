@@ -9,6 +9,7 @@ from datasync.client._backend import Backend, TagFilter, WireCounter
 from datasync.store import (
     CommitResult,
     DatasetInfo,
+    DiffPage,
     ManifestEntry,
     Page,
     Store,
@@ -101,6 +102,16 @@ class EmbeddedBackend(Backend):
         return self.store.iter_examples(
             name_or_id, version_id, metadata=metadata, limit=limit, cursor=cursor
         )
+
+    def diff_versions(
+        self,
+        name_or_id: str | int,
+        a: int | None,
+        b: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> DiffPage:
+        return self.store.diff_versions(name_or_id, a, b, limit=limit, cursor=cursor)
 
     def commit(
         self,

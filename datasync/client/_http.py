@@ -28,6 +28,7 @@ from datasync.errors import DatasyncError, TransportError, UsageError, error_fro
 from datasync.store import (
     CommitResult,
     DatasetInfo,
+    DiffPage,
     ManifestEntry,
     Page,
     TagChange,
@@ -280,6 +281,20 @@ class HttpBackend(Backend):
             for e in body["items"]
         )
         return Page(items, body["next_cursor"])
+
+    def diff_versions(
+        self,
+        name_or_id: str | int,
+        a: int | None,
+        b: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> DiffPage:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        path = f"/datasets/{_ref(name_or_id)}/versions/{_version(a)}/diff/{_version(b)}"
+        return DiffPage.from_wire(self._json("GET", path, params=params))
 
     # --- writes ---------------------------------------------------------------------------
 

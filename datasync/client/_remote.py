@@ -135,9 +135,11 @@ def remote_view(
     local: LeafTable,
     local_count: int,
     fingerprints: Fingerprints = EXACT,
+    version_id: int | None = None,
 ) -> RemoteView:
-    """Fetch the differing part of ``dataset``'s head manifest (empty if it does not exist),
-    comparing digests and hashes at the lengths of ``fingerprints``.
+    """Fetch the differing part of ``dataset``'s manifest at ``version_id`` (default: the
+    head; empty if the dataset does not exist), comparing digests and hashes at the lengths
+    of ``fingerprints``.
 
     Raises what the backend raises (:class:`TransportError`, :class:`AuthError`, ...).
     """
@@ -145,7 +147,7 @@ def remote_view(
         info = backend.get_dataset(dataset)
     except NotFoundError:
         return RemoteView(None, None, 0, {}, None)
-    top = backend.get_summary(info.id, None, 0)
+    top = backend.get_summary(info.id, version_id, 0)
     version, count, root = top.version_id, top.count, top.root
     if version is None or count == 0:
         return RemoteView(info.id, version, count, {}, None, root)

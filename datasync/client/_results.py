@@ -8,9 +8,10 @@ from typing import Any
 
 from datasync.client._backend import Backend
 from datasync.client._tags import TaggedDataset
-from datasync.sync import ChangeKind, ExampleData, Mode, Plan
+from datasync.store import DiffPage, VersionInfo
+from datasync.sync import ChangeKind, ExampleChange, ExampleData, Mode, Plan
 
-__all__ = ["ChangeSummary", "Dataset", "Diff", "Transfer"]
+__all__ = ["ChangeSummary", "Dataset", "Diff", "Transfer", "VersionDiff"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +109,65 @@ class Diff:
     def ids(self, kind: ChangeKind) -> list[str]:
         """The source ids a push would ``kind`` (create, patch, delete), by source id."""
         return self.plan.ids(kind)
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed from version ``a`` to version ``b`` of a dataset, read from the store.
+
+    ``summary``: created (only in B), patched, deleted (only in A) and unchanged examples.
+    Iterating (or :meth:`changes`) yields every :class:`ExampleChange` by source id, fetching
+    pages lazily; a PATCH lists its changed fields (JSON path, old and new value).
+    """
+
+    dataset: str | int
+    a: VersionInfo
+    b: VersionInfo
+    summary: ChangeSummary
+    _first: DiffPage = field(repr=False, compare=False)
+    _backend: Backend = field(repr=False, compare=False)
+    _pinned: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
+    _page_size: int = field(default=500, repr=False, compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        dataset: str | int,
+        versions: tuple[int | None, int | None],
+        first: DiffPage,
+        backend: Backend,
+        page_size: int,
+    ) -> VersionDiff:
+        created, patched = first.created or 0, first.patched or 0
+        summary = ChangeSummary(
+            created, patched, first.deleted or 0, first.b.total - created - patched
+        )
+        # "head" is pinned to the version the first page read, so later pages stay on it.
+        a, b = versions
+        pinned = (first.a.id if a is None else a, first.b.id if b is None else b)
+        return cls(dataset, first.a, first.b, summary, first, backend, pinned, page_size)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the two versions hold the same examples with the same content."""
+        s = self.summary
+        return s.created == s.patched == s.deleted == 0
+
+    def changes(self, kind: ChangeKind | None = None) -> Iterator[ExampleChange]:
+        """Every changed example (of ``kind`` if given), by source id."""
+        page = self._first
+        while True:
+            yield from (c for c in page.items if kind is None or c.kind is kind)
+            if page.next_cursor is None:
+                return
+            a, b = self._pinned
+            page = self._backend.diff_versions(
+                self.a.dataset_id, a, b, self._page_size, page.next_cursor
+            )
+
+    def __iter__(self) -> Iterator[ExampleChange]:
+        return self.changes()
+
+    def ids(self, kind: ChangeKind) -> list[str]:
+        """The source ids of ``kind`` (create, patch, delete), by source id."""
+        return [c.source_id for c in self.changes(kind)]

@@ -14,6 +14,7 @@ __all__ = [
     "BucketRequest",
     "DatasetCreate",
     "DatasetPage",
+    "DiffPageOut",
     "DigestsOut",
     "DigestsRequest",
     "EntriesOut",
@@ -116,6 +117,34 @@ class ExampleOut(BaseModel):
 
 class ExamplePage(BaseModel):
     items: list[ExampleOut]
+    next_cursor: str | None
+
+
+class FieldChangeOut(BaseModel):
+    path: str = Field(description="JSON path, e.g. $.output.answer or $.input.choices[2]")
+    op: str = Field(description="add, remove or replace")
+    old: Any = Field(default=None, description="the value in version A (absent for add)")
+    new: Any = Field(default=None, description="the value in version B (absent for remove)")
+
+
+class ExampleChangeOut(BaseModel):
+    source_id: str
+    kind: str = Field(description="create (only in B), delete (only in A) or patch")
+    old_hash: str | None
+    new_hash: str | None
+    fields: list[FieldChangeOut] = Field(description="patch: every changed field")
+    content: dict[str, Any] | None = Field(
+        description="create: the example in B; delete: the example in A; patch: null"
+    )
+
+
+class DiffPageOut(BaseModel):
+    a: VersionInfo
+    b: VersionInfo
+    created: int | None = Field(description="whole diff; first page only (else null)")
+    patched: int | None
+    deleted: int | None
+    items: list[ExampleChangeOut] = Field(description="changed examples, by source id")
     next_cursor: str | None
 
 

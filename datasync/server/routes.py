@@ -15,6 +15,7 @@ from datasync.server.handlers import ERROR_RESPONSES
 from datasync.server.models import (
     DatasetCreate,
     DatasetPage,
+    DiffPageOut,
     DigestsOut,
     DigestsRequest,
     EntriesOut,
@@ -240,3 +241,24 @@ def list_examples(
     return JSONResponse(
         {"items": [e.to_wire() for e in page.items], "next_cursor": page.next_cursor}
     )
+
+
+@router.get(
+    "/datasets/{dataset}/versions/{version}/diff/{other}",
+    operation_id="diffVersions",
+    summary="What changed from one version to another: created, deleted, and patched"
+    " examples with every changed field (paged by source id)",
+    response_model=DiffPageOut,
+)
+def diff_versions(
+    dataset: DatasetRef,
+    version: VersionRef,
+    other: Annotated[str, Path(description="the version to compare with, or 'head'")],
+    request: Request,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    page = _store(request).diff_versions(
+        dataset, parse_version(version), parse_version(other), limit=limit, cursor=cursor
+    )
+    return JSONResponse(page.to_wire())

@@ -15,6 +15,7 @@ if _typing.TYPE_CHECKING:
     from datasync.store.records import (
         CommitResult,
         DatasetInfo,
+        DiffPage,
         ManifestEntry,
         Page,
         TagChange,
@@ -30,6 +31,7 @@ __all__ = [
     "TAGGABLE_KINDS",
     "CommitResult",
     "DatasetInfo",
+    "DiffPage",
     "ManifestEntry",
     "Page",
     "Store",
@@ -52,7 +54,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{
         name: ("datasync.store.records", name)
         for name in (
-            "CommitResult", "DatasetInfo", "ManifestEntry", "Page", "TagChange", "VersionInfo"
+            "CommitResult", "DatasetInfo", "DiffPage", "ManifestEntry", "Page", "TagChange",
+            "VersionInfo",
         )
     },
     **{

@@ -10,10 +10,12 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from datasync.errors import ValidationError
+from datasync.sync.version_diff import ExampleChange
 
 __all__ = [
     "CommitResult",
     "DatasetInfo",
+    "DiffPage",
     "ManifestEntry",
     "Page",
     "TagChange",
@@ -171,4 +173,44 @@ class TagChange:
             datetime.fromisoformat(data["changed_at"]),
             dict(data["added"]),
             tuple(data["removed"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DiffPage:
+    """One page of the changes from version ``a`` to version ``b``, by source id.
+
+    ``created``/``patched``/``deleted`` count the whole diff; they are computed for the first
+    page only (``None`` on the pages a cursor asks for). ``next_cursor`` as in :class:`Page`.
+    """
+
+    a: VersionInfo
+    b: VersionInfo
+    items: tuple[ExampleChange, ...]
+    next_cursor: str | None = None
+    created: int | None = None
+    patched: int | None = None
+    deleted: int | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "a": self.a.to_wire(),
+            "b": self.b.to_wire(),
+            "created": self.created,
+            "patched": self.patched,
+            "deleted": self.deleted,
+            "items": [c.to_wire() for c in self.items],
+            "next_cursor": self.next_cursor,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> DiffPage:
+        return cls(
+            VersionInfo.from_wire(data["a"]),
+            VersionInfo.from_wire(data["b"]),
+            tuple(ExampleChange.from_wire(c) for c in data["items"]),
+            data["next_cursor"],
+            data["created"],
+            data["patched"],
+            data["deleted"],
         )

@@ -39,6 +39,7 @@ from datasync.sync.tags import (
     validate_tag_keys,
     validate_tags,
 )
+from datasync.sync.version_diff import ExampleChange, FieldChange, content_of, field_changes
 from datasync.sync.wire import (
     CommitHeader,
     EncodedOperation,
@@ -58,7 +59,9 @@ __all__ = [
     "CommitHeader",
     "DecodedOperation",
     "EncodedOperation",
+    "ExampleChange",
     "ExampleData",
+    "FieldChange",
     "LeafTable",
     "LineFailure",
     "Mode",
@@ -68,10 +71,12 @@ __all__ = [
     "bucket_of",
     "child_nodes",
     "classify",
+    "content_of",
     "decode_operation_lines",
     "deletions",
     "differing_nodes",
     "entry_bytes",
+    "field_changes",
     "hash_mismatch",
     "json_text",
     "leaf_digest",

@@ -728,3 +728,36 @@ return await ds.runExperiment({ client, experimentName: input.name,
         "calc",
         "calc",
     ]
+
+
+def test_ts_diff_versions_equals_python_and_pages(live: Live) -> None:
+    data = rows(30)
+    v1 = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
+    changed = [{**r, "output": {"answer": "x"}} if i % 3 == 0 else r for i, r in enumerate(data)]
+    v2 = live.python.datasets.upsert_dataset(dataset="qa", examples=changed[1:] + rows(2, 90))
+    out = live.node(
+        "const diff = await client.datasets.diffVersions('qa', input.a, undefined,"
+        " { pageSize: 4 });\n"
+        "const changes = [];\n"
+        "for await (const c of diff.changes()) changes.push(c);\n"
+        "return { a: diff.a.id, b: diff.b.id, summary: diff.summary, changes };",
+        {"a": v1.version_id},
+    )
+    python = live.python.datasets.diff_versions("qa", v1.version_id, v2.version_id)
+    assert (out["a"], out["b"]) == (v1.version_id, v2.version_id)
+    assert out["summary"] == python.summary.to_dict()
+    assert out["summary"] == {"created": 2, "patched": 9, "deleted": 1, "unchanged": 20}
+    expected = [
+        {
+            "sourceId": c.source_id,
+            "kind": c.kind.value,
+            "oldHash": c.old_hash,
+            "newHash": c.new_hash,
+            "fields": [f.to_wire() for f in c.fields],
+            "content": c.content,
+        }
+        for c in python
+    ]
+    assert out["changes"] == expected
+    missing = live.node("return await client.datasets.diffVersions('qa', 1, 999);")
+    assert missing["thrown"]["code"] == "version_not_found"

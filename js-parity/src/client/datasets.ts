@@ -9,7 +9,7 @@ import { ConflictError, TransportError, UsageError, ValidationError } from "./er
 import { type Http, ndjsonGzip, ref } from "./http.js";
 import { LeafTable } from "./manifest.js";
 import { type Mode, type Plan, parseMode } from "./plan.js";
-import type { Dataset, DatasetInfo, Page, StoredExample, VersionInfo } from "./records.js";
+import type { ChangeSummary, Dataset, DatasetInfo, ExampleChange, Page, StoredExample, VersionInfo } from "./records.js";
 import { camel } from "./records.js";
 import {
   EXACT,
@@ -25,6 +25,25 @@ import {
 import { type LocalExample, type RowMapping, hashRows } from "./rows.js";
 
 /** A dataset by name (created by its first upsert) or by numeric id. */
+/** What changed between two versions: see {@link DatasetsAPI.diffVersions}. */
+export interface VersionDiff {
+  a: VersionInfo;
+  b: VersionInfo;
+  summary: ChangeSummary;
+  /** Every changed example, by source id (pages fetched as they are needed). */
+  changes(): AsyncGenerator<ExampleChange>;
+}
+
+interface DiffPageWire {
+  a: unknown;
+  b: unknown;
+  created: number | null;
+  patched: number | null;
+  deleted: number | null;
+  items: unknown[];
+  next_cursor: string | null;
+}
+
 export type DatasetRef = { datasetName: string } | { datasetId: number };
 
 export interface UpsertOptions extends RowMapping {
@@ -273,6 +292,43 @@ export class DatasetsAPI implements ManifestSource {
       yield* page.items;
       cursor = page.nextCursor;
     } while (cursor !== null);
+  }
+
+  /**
+   * What changed from version `a` to version `b` (`undefined`: the head): counts, and the
+   * changed examples by source id, fetched `pageSize` at a time as `changes()` is iterated;
+   * a patch lists its changed fields (JSON path, old and new value). "head" is pinned to the
+   * version the first page read. Throws {@link NotFoundError} (dataset, version).
+   */
+  async diffVersions(
+    dataset: DatasetRef | string | number,
+    a: number | undefined,
+    b: number | undefined,
+    options: { pageSize?: number } = {},
+  ): Promise<VersionDiff> {
+    const limit = options.pageSize ?? 500;
+    const fetchPage = async (va: string, vb: string, cursor: string | null): Promise<DiffPageWire> => {
+      const query: [string, string | number][] = [["limit", limit]];
+      if (cursor !== null) query.push(["cursor", cursor]);
+      const path = `/datasets/${ref(refOf(dataset))}/versions/${va}/diff/${vb}`;
+      return this.http.json<DiffPageWire>({ method: "GET", path, query });
+    };
+    const first = await fetchPage(version(a), version(b), null);
+    const versionA = camel<VersionInfo>(first.a);
+    const versionB = camel<VersionInfo>(first.b);
+    const pinned: [string, string] = [String(a ?? versionA.id), String(b ?? versionB.id)];
+    const created = first.created ?? 0;
+    const patched = first.patched ?? 0;
+    const summary = { created, patched, deleted: first.deleted ?? 0, unchanged: versionB.total - created - patched };
+    async function* changes(): AsyncGenerator<ExampleChange> {
+      let page = first;
+      for (;;) {
+        for (const item of page.items) yield camel<ExampleChange>(item);
+        if (page.next_cursor === null) return;
+        page = await fetchPage(pinned[0], pinned[1], page.next_cursor);
+      }
+    }
+    return { a: versionA, b: versionB, summary, changes };
   }
 
   private async all<T>(path: string, query: [string, string][]): Promise<T[]> {

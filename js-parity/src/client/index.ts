@@ -62,7 +62,13 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 }
 
-export { DatasetsAPI, type DatasetRef, type ExamplesOptions, type UpsertOptions } from "./datasets.js";
+export {
+  DatasetsAPI,
+  type DatasetRef,
+  type ExamplesOptions,
+  type UpsertOptions,
+  type VersionDiff,
+} from "./datasets.js";
 export {
   AuthError,
   ConflictError,
@@ -114,7 +120,16 @@ export {
 export { type Call, type Outcome, runCalls } from "./runner.js";
 export { LEAF_BITS, LeafTable, bucketOf, entryBytes, leafDigest } from "./manifest.js";
 export { type Change, type ChangeKind, type Mode, type Plan, planChanges } from "./plan.js";
-export type { ChangeSummary, Dataset, DatasetInfo, Page, StoredExample, VersionInfo } from "./records.js";
+export type {
+  ChangeSummary,
+  Dataset,
+  DatasetInfo,
+  ExampleChange,
+  FieldChange,
+  Page,
+  StoredExample,
+  VersionInfo,
+} from "./records.js";
 export {
   EXACT,
   FAST,

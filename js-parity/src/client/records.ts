@@ -63,6 +63,28 @@ export interface Dataset {
   total: number;
 }
 
+/** One JSON path whose value differs between two versions (docs/protocol.md §6, diffVersions). */
+export interface FieldChange {
+  path: string;
+  op: "add" | "remove" | "replace";
+  /** The value in version A (absent for `add`). */
+  old?: unknown;
+  /** The value in version B (absent for `remove`). */
+  new?: unknown;
+}
+
+/** One example that differs between two versions. */
+export interface ExampleChange {
+  sourceId: string;
+  kind: "create" | "patch" | "delete";
+  oldHash: string | null;
+  newHash: string | null;
+  /** For a patch: every changed field. */
+  fields: FieldChange[];
+  /** For a create: the example in B; for a delete: the example in A; null for a patch. */
+  content: { input: Record<string, unknown>; output: Record<string, unknown>; metadata: Record<string, unknown> } | null;
+}
+
 /** `{a_b: 1}` -> `{aB: 1}`, one level deep (tags and example bodies keep their keys). */
 export function camel<T>(wire: unknown): T {
   const out: Record<string, unknown> = {};
