@@ -11,6 +11,7 @@ import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
+from datasync._render import table
 from datasync.client._backend import Backend
 from datasync.client._results import Dataset
 from datasync.errors import UsageError
@@ -100,6 +101,34 @@ class Experiment:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.info.to_wire(), "runs": self.info.runs}
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: counts, the mean score per evaluator, the first runs."""
+        caption = (
+            f"experiment {self.id} {self.name!r} on {self.dataset}@{self.version_id}"
+            f" ({self.status}): ran {self.ran}, reused {self.reused}, errors {self.errors}"
+        )
+        stats = sorted(self.info.scores.values(), key=lambda s: s.name)
+        scores = table(
+            ("evaluator", "mean", "scored", "errors"),
+            [(s.name, s.mean, s.count, s.errors) for s in stats],
+            caption,
+        )
+        page = self._backend.list_runs(self.id, 10, None)
+        names = [s.name for s in stats]
+        rows = [
+            (
+                r.source_id,
+                r.error if r.error else r.output,
+                *(e.score if (e := r.evaluation(n)) is not None else None for n in names),
+                f"reused from {r.reused_from}" if r.reused_from else "ran",
+            )
+            for r in page.items
+        ]
+        if self.info.runs > len(rows):
+            rows.append((f"… {self.info.runs - len(rows)} more runs",))
+        runs = table(("id", "output or error", *names, "run"), rows)
+        return f"<div>{scores}{runs}</div>"
 
     def __repr__(self) -> str:
         return (

@@ -6,12 +6,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from datasync._render import table
 from datasync.client._backend import Backend
 from datasync.client._tags import TaggedDataset
 from datasync.store import DiffPage, VersionInfo
 from datasync.sync import ChangeKind, ExampleChange, ExampleData, Mode, Plan
 
 __all__ = ["ChangeSummary", "Dataset", "Diff", "Transfer", "VersionDiff"]
+
+#: Examples a notebook view shows.
+_PREVIEW = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,21 @@ class Dataset(TaggedDataset):
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the version's counts and its first examples."""
+        s = self.summary
+        caption = (
+            f"dataset {self.name} version {self.version_id}: {self.total} examples"
+            f" (+{s.created} ~{s.patched} -{s.deleted} ={s.unchanged})"
+        )
+        rows: list[tuple[Any, ...]] = []
+        if self._backend is not None and self.version_id is not None:
+            page = self._backend.iter_examples(self.id, self.version_id, None, _PREVIEW, None)
+            rows = [(e.source_id, e.input, e.output, e.metadata) for e in page.items]
+        if self.total > len(rows):
+            rows.append((f"… {self.total - len(rows)} more", None, None, None))
+        return table(("id", "input", "output", "metadata"), rows, caption)
 
 
 @dataclass(frozen=True)

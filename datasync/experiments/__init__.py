@@ -6,14 +6,14 @@
 * :func:`evaluators_of`, :func:`normalize_result` (scores.py): evaluators and their results.
 * :func:`run_calls` (runner.py): bounded concurrency, threads or asyncio, per-call timeout.
 * :func:`execute` (execute.py): one experiment, results handed to a sink as they finish.
-* :func:`compare_runs` (compare.py): per-example and aggregate score deltas.
+* :func:`compare_runs`: per-example and aggregate score deltas (it lives in
+  ``datasync.sync.experiment_compare``, pure, so that the server's pages use it too).
 
 The client (``datasync.client._experiments``) ties these to a store; nothing here imports
 the client, the server or the store.
 """
 
 from datasync.experiments.binding import EVALUATOR_NAMES, TASK_NAMES, Binding, bind
-from datasync.experiments.compare import Comparison, EvaluatorDelta, ExampleDelta, compare_runs
 from datasync.experiments.execute import Settings, Sink, execute, json_output
 from datasync.experiments.fingerprint import fingerprint
 from datasync.experiments.progress import Counts, progress_display
@@ -33,6 +33,7 @@ from datasync.experiments.scores import (
     evaluators_of,
     normalize_result,
 )
+from datasync.sync.experiment_compare import Comparison, EvaluatorDelta, ExampleDelta, compare_runs
 
 __all__ = [
     "EVALUATOR_NAMES",

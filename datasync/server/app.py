@@ -16,6 +16,7 @@ from datasync.server.auth import require_api_key
 from datasync.server.decoding import Decoder
 from datasync.server.handlers import install_error_handlers
 from datasync.server.limits import Limits, SizeLimitMiddleware
+from datasync.server.ui import install_ui
 from datasync.store import Store, open_store
 
 __all__ = ["create_app"]
@@ -75,6 +76,7 @@ def create_app(
     app.include_router(uploads.router, dependencies=auth, tags=["uploads"])
     app.include_router(routes_experiments.router, dependencies=auth, tags=["experiments"])
     app.include_router(routes_tags.router, dependencies=auth)
+    install_ui(app)
     app.add_middleware(SizeLimitMiddleware, limits=app.state.limits)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(AccessLogMiddleware)  # outermost: status and bytes as sent

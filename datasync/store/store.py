@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from datasync.errors import ConflictError, NotFoundError, ValidationError
 from datasync.store import queries
+from datasync.store.browsing import BrowsingMixin
 from datasync.store.commit import apply_operations, verified_hash
 from datasync.store.diffs import DiffMixin
 from datasync.store.engine import make_engine, upgrade
@@ -101,7 +102,7 @@ def _limit(limit: int) -> int:
     return limit
 
 
-class Store(TaggingMixin, ExperimentsMixin, DiffMixin):
+class Store(TaggingMixin, ExperimentsMixin, DiffMixin, BrowsingMixin):
     """Datasets, their immutable versions and every example revision, in one database.
 
     Thread-safe: each call takes a connection from the engine's pool. Writes (commit,

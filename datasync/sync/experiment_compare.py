@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from datasync._render import score_charts, table
 from datasync.sync.experiment_records import RunRecord
 
 __all__ = ["Comparison", "EvaluatorDelta", "ExampleDelta", "compare_runs"]
@@ -106,6 +107,31 @@ class Comparison:
     def changed(self) -> list[str]:
         """Source ids in both whose content differs between the two versions."""
         return [e.source_id for e in self.examples if e.content_changed]
+
+    def scores(self) -> dict[str, tuple[list[float], list[float]]]:
+        """Per evaluator, every score of A and every score of B (for charts)."""
+        out: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in self.evaluators}
+        for row in self.examples:
+            for name, pair in row.scores.items():
+                if pair.a is not None:
+                    out[name][0].append(pair.a)
+                if pair.b is not None:
+                    out[name][1].append(pair.b)
+        return out
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the aggregates per evaluator and a chart of each."""
+        rows = [
+            (d.name, d.mean_a, d.mean_b, d.delta, d.paired_delta, d.paired)
+            for d in sorted(self.evaluators.values(), key=lambda d: d.name)
+        ]
+        caption = (
+            f"experiment {self.a} (A) vs {self.b} (B): {len(self.added)} added,"
+            f" {len(self.removed)} removed, {len(self.changed)} changed"
+        )
+        headers = ("evaluator", "mean A", "mean B", "delta", "paired delta", "paired")
+        labels = (f"A #{self.a}", f"B #{self.b}")
+        return f"<div>{table(headers, rows, caption)}{score_charts(self.scores(), labels)}</div>"
 
     def to_dict(self) -> dict[str, Any]:
         return {
