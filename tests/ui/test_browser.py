@@ -176,7 +176,9 @@ def test_missing_things_are_error_pages(tab: Tab) -> None:
     assert all("404" in p for p in tab.problems), tab.problems
 
 
-def test_a_keyed_server_shows_nothing_before_sign_in(browser: Any, keyed_server: Served) -> None:
+def test_a_keyed_server_shows_nothing_before_sign_in(
+    browser: Any, keyed_server: Served, screenshots: Path
+) -> None:
     s = keyed_server
     tab = Tab(browser, s.url)
     try:
@@ -191,6 +193,7 @@ def test_a_keyed_server_shows_nothing_before_sign_in(browser: Any, keyed_server:
             assert "/signin" in tab.page.url, path
             body = tab.text()
             assert "calc" not in body and "q3" not in body and "six" not in body, path
+        tab.shot(screenshots, "signin")
         # the API refuses without the key, too
         api = tab.context.request.get(f"{s.url}/v1/datasets")
         assert api.status == 401
