@@ -7,7 +7,7 @@ JSONL/JSON/CSV/git sources and the HTTP client. Everything heavier is an extra:
 extra       modules                                     features
 ==========  ==========================================  =====================================
 parquet     pyarrow                                     Parquet files, Arrow tables, DataFrames
-server      fastapi, uvicorn, fastapi-offline           ``datasync serve``, ``datasync.server``
+server      fastapi, uvicorn, fastapi-offline, jinja2   ``datasync serve``, ``datasync.server``
 postgres    psycopg                                     a ``postgresql://`` store
 zstd        zstandard                                   ``.zst`` / ``.zstd`` sources
 http        aiohttp                                     ``http(s)://`` sources (fsspec)
@@ -34,6 +34,7 @@ EXTRA_OF: Final = {
     "starlette": "server",
     "pydantic": "server",
     "uvicorn": "server",
+    "jinja2": "server",
     "psycopg": "postgres",
     "zstandard": "zstd",
     "aiohttp": "http",

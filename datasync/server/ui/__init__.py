@@ -11,7 +11,11 @@ __all__ = ["install_ui"]
 
 
 def install_ui(app: FastAPI) -> None:
-    """Mount the pages, ``/signin`` and ``/signout`` on ``app``."""
+    """Mount the pages, ``/signin`` and ``/signout`` on ``app``. Raises
+    :class:`~datasync.errors.MissingExtraError` without Jinja2 (the ``server`` extra)."""
+    from datasync._extras import require
+
+    require("jinja2", "the datasync server's pages")
     from datasync.server.ui import pages, signin
 
     app.include_router(signin.router)
