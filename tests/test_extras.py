@@ -178,3 +178,20 @@ def test_missing_extra_error_crosses_the_wire_unchanged() -> None:
     assert isinstance(back, MissingExtraError)
     assert (back.extra, back.module, back.code) == ("parquet", "pyarrow", "missing_extra")
     assert str(back) == str(sent)
+
+
+def test_a_client_pushes_to_a_server_without_any_extra(tmp_path: Path) -> None:
+    from datasync.store import open_store
+    from tests.client.conftest import serve
+
+    (tmp_path / "qa.jsonl").write_text('{"id": "q1", "input": {"q": 1}}\n')
+    store = open_store(str(tmp_path / "server.sqlite"))
+    url, stop = serve(store)
+    try:
+        out = cli(["push", "qa.jsonl", "--dataset", "qa", "--server", url], tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert [e.source_id for e in store.iter_examples("qa", None, limit=10).items] == ["q1"]
+    finally:
+        stop()
+        store.close()
+    assert not (tmp_path / "store.sqlite").exists()  # no embedded store was made
