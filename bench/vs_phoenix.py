@@ -1,7 +1,8 @@
 """datasync vs Arize Phoenix on the same workload, side by side in one run.
 
 Installs ``arize-phoenix`` into its own virtual environment if missing (``--venv``, default
-/tmp/phoenix-venv; a big download), starts a Phoenix server and a ``datasync serve`` (SQLite)
+the cached one the bridge tests use, see tests/bridges/phoenix_server.py; a big download),
+starts a Phoenix server and a ``datasync serve`` (SQLite)
 on 127.0.0.1, each behind a small local TCP proxy that counts the bytes both ways, and for
 N = 10,000 and 100,000 examples runs three steps through each:
 
@@ -16,7 +17,7 @@ file again). It prints seconds (in the client process, file reading included, in
 start excluded) and bytes on the wire for each, and the Phoenix/datasync ratios.
 Not part of CI.
 
-    python bench/vs_phoenix.py [--sizes 10000 100000] [--venv /tmp/phoenix-venv]
+    python bench/vs_phoenix.py [--sizes 10000 100000] [--venv DIR]
 """
 
 from __future__ import annotations
@@ -25,20 +26,25 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "bridges"))
+from phoenix_server import (  # the Phoenix install and server the bridge tests use
+    clean_env,
+    ensure_phoenix,
+    free_port,
+    installed_version,
+    phoenix_server,
+    phoenix_venv,
+    started,
+    wait_healthy,
+)
 from push import write_rows  # the same generated data as bench/push.py
 
 #: Runs inside the Phoenix venv: upload one JSONL file through Phoenix's client.
@@ -119,51 +125,6 @@ class CountingProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def ensure_phoenix(venv: Path) -> Path:
-    """The venv's python, with arize-phoenix installed (pip install on first use)."""
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    probe = subprocess.run([str(python), "-c", "import phoenix.client"], capture_output=True)
-    if probe.returncode != 0:
-        print(f"installing arize-phoenix into {venv} (large download) ...", flush=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "arize-phoenix"], check=True)
-    return python
-
-
-def wait_healthy(url: str, path: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + path, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url}{path} did not come up within {seconds:.0f} s")
-
-
-@contextmanager
-def started(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @dataclass
 class Measure:
     seconds: float
@@ -203,37 +164,24 @@ def run_datasync(data: Path, name: str, proxy: CountingProxy) -> Measure:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--venv", type=Path, default=Path("/tmp/phoenix-venv"))
+    parser.add_argument("--venv", type=Path, default=phoenix_venv())
     parser.add_argument("--varied", action="store_true", help="varied text (gzip ~3x)")
     args = parser.parse_args()
     python = ensure_phoenix(args.venv)
-    version = subprocess.run(
-        [str(python), "-c", "import phoenix; print(phoenix.__version__)"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    version = installed_version(python)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         driver = tmp / "phoenix_driver.py"
         driver.write_text(PHOENIX_DRIVER)
-        phoenix_port, datasync_port = free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PHOENIX_", "DATASYNC_"))}
-        phoenix_env = {
-            **env,
-            "PHOENIX_HOST": "127.0.0.1",
-            "PHOENIX_PORT": str(phoenix_port),
-            "PHOENIX_GRPC_PORT": str(free_port()),
-            "PHOENIX_WORKING_DIR": str(tmp / "phoenix"),
-        }
-        phoenix_argv = [str(python), "-m", "phoenix.server.main", "serve"]
+        datasync_port = free_port()
         datasync_argv = [sys.executable, "-m", "datasync", "serve", "--db"]
         datasync_argv += [str(tmp / "datasync.sqlite"), "--port", str(datasync_port)]
         with (
-            started(phoenix_argv, phoenix_env, tmp / "phoenix.log"),
-            started(datasync_argv, env, tmp / "datasync.log"),
+            phoenix_server(python, tmp / "phoenix", auth=False) as phoenix,
+            started(datasync_argv, clean_env(), tmp / "datasync.log"),
         ):
-            wait_healthy(f"http://127.0.0.1:{phoenix_port}", "/healthz")
             wait_healthy(f"http://127.0.0.1:{datasync_port}", "/v1/health")
+            phoenix_port = int(phoenix.url.rsplit(":", 1)[1])
             phoenix_proxy = CountingProxy(phoenix_port)
             datasync_proxy = CountingProxy(datasync_port)
             print(f"Phoenix {version} vs datasync; {os.cpu_count()} CPUs; both servers on SQLite")

@@ -26,7 +26,7 @@ _logging.getLogger("datasync").addHandler(_logging.NullHandler())
 
 if _typing.TYPE_CHECKING:
     from datasync.canonical import canonicalize, content_hash, loads_strict
-    from datasync.client import Client, Dataset, Experiment, run_experiment
+    from datasync.client import Client, Dataset, Experiment, export_to_phoenix, run_experiment
 
 __all__ = [
     "AuthError",
@@ -48,6 +48,7 @@ __all__ = [
     "__version__",
     "canonicalize",
     "content_hash",
+    "export_to_phoenix",
     "loads_strict",
     "run_experiment",
 ]
@@ -62,6 +63,7 @@ _LAZY = {
     "Client": "datasync.client",
     "Dataset": "datasync.client",
     "Experiment": "datasync.client",
+    "export_to_phoenix": "datasync.client",
     "run_experiment": "datasync.client",
 }
 

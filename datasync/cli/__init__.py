@@ -24,6 +24,8 @@ _COMMANDS: tuple[str, ...] = (
     "push",
     "diff",
     "pull",
+    "import",
+    "export",
     "log",
     "ls",
     "tag",
@@ -32,6 +34,9 @@ _COMMANDS: tuple[str, ...] = (
     "serve",
     "db",
 )
+
+#: Commands whose module name differs (``import`` is a Python keyword).
+_MODULES: dict[str, str] = {"import": "import_"}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -46,7 +51,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.set_defaults(verbose=0, quiet=0)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMANDS if command is None else (command,):
-        module = importlib.import_module(f"datasync.cli.{name}")
+        module = importlib.import_module(f"datasync.cli.{_MODULES.get(name, name)}")
         module.register(subparsers)
     for sub in subparsers.choices.values():
         _add_verbosity(sub, argparse.SUPPRESS)  # also after the command: `datasync serve -q`

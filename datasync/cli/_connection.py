@@ -35,8 +35,10 @@ def tag_pair(text: str) -> tuple[str, str]:
     return key, value
 
 
-def add_connection_args(parser: argparse.ArgumentParser) -> None:
-    """``--server``/``--api-key`` (remote) and ``--store`` (embedded)."""
+def add_connection_args(parser: argparse.ArgumentParser, api_key_flag: str = "--api-key") -> None:
+    """``--server``/``--api-key`` (remote) and ``--store`` (embedded). A command whose
+    ``--api-key`` is another service's (``import phoenix``) names the server's key
+    ``api_key_flag`` (``--server-api-key``); it lands in ``args.api_key`` all the same."""
     group = parser.add_argument_group("where the datasets live")
     group.add_argument(
         "--server",
@@ -44,7 +46,10 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
         help="a datasync server (default: $DATASYNC_URL; without one, the embedded store)",
     )
     group.add_argument(
-        "--api-key", metavar="KEY", help="the server's API key (default: $DATASYNC_API_KEY)"
+        api_key_flag,
+        dest="api_key",
+        metavar="KEY",
+        help="the server's API key (default: $DATASYNC_API_KEY)",
     )
     group.add_argument(
         "--store",

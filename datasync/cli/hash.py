@@ -38,7 +38,8 @@ def register(subparsers: Any) -> None:
         "hash",
         help="print the source id and content hash of each example in a source",
         description="Read SOURCE (a path, -, file://, memory://, s3://, gs://, http(s):// or "
-        'git://REPO@REV:PATH) and print one JSON line {"source_id", "hash"} per example on '
+        "git://REPO@REV:PATH, or a Phoenix dataset phoenix://HOST:PORT/DATASET) and print one"
+        '  JSON line {"source_id", "hash"} per example on '
         "stdout, then a summary on stderr. Exit 0 ok, 1 bad data, 2 usage.",
     )
     parser.add_argument("source", metavar="SOURCE")

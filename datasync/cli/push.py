@@ -34,6 +34,13 @@ def register(subparsers: Any) -> None:
         " --exit-code, 3 when the push would change the dataset.",
     )
     add_mapping_args(parser)
+    add_commit_args(parser)
+    add_connection_args(parser)
+    parser.set_defaults(func=run, parser_error=parser.error)
+
+
+def add_commit_args(parser: argparse.ArgumentParser) -> None:
+    """The options of the version a push makes and of its output (push and import)."""
     parser.add_argument("--message", "-m", metavar="TEXT", help="the new version's message")
     parser.add_argument(
         "--tag",
@@ -58,25 +65,29 @@ def register(subparsers: Any) -> None:
         help=f"with --dry-run: exit {DRIFT} when the push would change the dataset",
     )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    add_connection_args(parser)
-    parser.set_defaults(func=run, parser_error=parser.error)
 
 
 def run(args: argparse.Namespace) -> int:
     """Push (or plan) and print the result; returns the exit code."""
+    return execute(args, mapping_kwargs(args))
+
+
+def execute(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
+    """Push (or plan) ``upsert_dataset(**kwargs)`` with the output options of ``args``
+    (``--dry-run``, ``--exit-code``, ``--json``, ``--message``, tags, connection); also what
+    ``datasync import`` runs, so an import prints and guards as a push does."""
     if args.exit_code and not args.dry_run:
         args.parser_error("--exit-code needs --dry-run")
     try:
-        return _run(args)
+        return _run(args, kwargs)
     except DatasyncError as exc:
         if args.json:
             return fail_json(exc)
         raise
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
     with connect(args) as client, progress_bar() as progress:
-        kwargs = mapping_kwargs(args)
         if args.dry_run:
             diff = client.datasets.diff(**kwargs, progress=progress)
             report = _report(

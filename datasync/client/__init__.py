@@ -7,6 +7,9 @@
   a pinned version, score it, reuse what did not change; :class:`Experiment` is the result.
 * :class:`Dataset`, :class:`ChangeSummary`, :class:`Diff`, :class:`VersionDiff`,
   :class:`Transfer`: the results.
+* :func:`export_to_phoenix`: a version into an Arize Phoenix dataset through Phoenix's
+  upsert, every example read back and checked by its ``sha256-128`` content hash
+  (:class:`PhoenixExport`); importing is ``upsert_dataset(examples="phoenix://...")``.
 * :class:`Backend` with :class:`EmbeddedBackend` and :class:`HttpBackend`: the small interface
   the client is written against (see docs/client.md).
 """
@@ -18,6 +21,7 @@ from datasync.client._client import API_KEY_ENV, URL_ENV, Client
 from datasync.client._datasets import DatasetsAPI, Progress
 from datasync.client._experiments import Experiment, ExperimentsAPI, run_experiment
 from datasync.client._http import HttpBackend
+from datasync.client._phoenix import PhoenixExport, PhoenixMismatch, export_to_phoenix
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer, VersionDiff
 
 if _typing.TYPE_CHECKING:
@@ -36,10 +40,13 @@ __all__ = [
     "Experiment",
     "ExperimentsAPI",
     "HttpBackend",
+    "PhoenixExport",
+    "PhoenixMismatch",
     "Progress",
     "Transfer",
     "VersionDiff",
     "WireCounter",
+    "export_to_phoenix",
     "run_experiment",
 ]
 

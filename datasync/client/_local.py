@@ -34,6 +34,7 @@ from datasync.sources import (
     examples_from_rows,
     hash_examples,
     hash_source,
+    is_phoenix_uri,
     jsonl_contents_at,
     jsonl_examples_at,
     location_path,
@@ -404,6 +405,8 @@ def _uri_source(uri: str, mapping: RowMapping, workers: int | None) -> LocalSour
             code="bad_option",
         )
     options = {**mapping.keys(), **mapping.options}
+    if is_phoenix_uri(uri):  # one response from Phoenix: the first pass keeps a copy
+        return _spilled(uri.split("?", 1)[0], open_source(uri, **options), workers)
     if uri == "-":
         return _spilled("<stdin>", open_source(uri, **options), workers)
     at_lines = contents_at = None

@@ -7,6 +7,8 @@
 * :func:`hash_examples` turns examples into :class:`HashedExample` (source id, content hash,
   location) in order, using worker processes for large streams; :func:`hash_source` does
   both for a location, parsing JSONL in the worker processes too.
+* ``phoenix://HOST:PORT/DATASET`` reads an Arize Phoenix dataset; :class:`PhoenixAPI` is the
+  small client of Phoenix's REST API that import and export use (see docs/phoenix.md).
 
 Bad data raises :class:`~datasync.errors.SourceError` with a stable ``code`` and a
 ``location`` (``data.jsonl:12``, ``x.parquet row 7``).
@@ -34,6 +36,16 @@ from datasync.sources._open import (
     examples_from_rows,
     open_source,
 )
+from datasync.sources._phoenix import phoenix_rows
+from datasync.sources._phoenix_api import (
+    PhoenixAPI,
+    PhoenixDataset,
+    UploadResult,
+    is_phoenix_uri,
+    node_id_number,
+    parse_phoenix_uri,
+    phoenix_uri,
+)
 from datasync.sources._problems import BINARY_MODES
 
 __all__ = [
@@ -47,13 +59,21 @@ __all__ = [
     "ContentLine",
     "Example",
     "HashedExample",
+    "PhoenixAPI",
+    "PhoenixDataset",
+    "UploadResult",
     "detect_format",
     "examples_from_arrow",
     "examples_from_rows",
     "hash_examples",
     "hash_source",
+    "is_phoenix_uri",
     "jsonl_contents_at",
     "jsonl_examples_at",
     "location_path",
+    "node_id_number",
     "open_source",
+    "parse_phoenix_uri",
+    "phoenix_rows",
+    "phoenix_uri",
 ]

@@ -27,6 +27,7 @@ from datasync.sources._hashing import (
 from datasync.sources._locations import location_path, open_location, safe_reader
 from datasync.sources._mapping import ColumnMapping, Record, SourceGate, examples_from_records
 from datasync.sources._open import detect_format, open_source
+from datasync.sources._phoenix_api import is_phoenix_uri
 from datasync.sources._problems import check_binary_mode, check_max_errors
 from datasync.sources._text import parse_jsonl_contents, parse_jsonl_line, split_lines
 
@@ -125,7 +126,7 @@ def hash_source(
         "metadata_keys": metadata_keys, "format": format, "strict": strict,
         "max_errors": max_errors, "binary": binary, **storage_options,
     }  # fmt: skip
-    kind = detect_format(location_path(uri), format)
+    kind = "phoenix" if is_phoenix_uri(uri) else detect_format(location_path(uri), format)
     if kind != "jsonl" or workers == 1:
         examples = open_source(uri, **options)
         return hash_examples(examples, scheme=scheme, workers=workers, chunk_size=chunk_size)

@@ -19,6 +19,8 @@ from datasync.sources._locations import (
     safe_reader,
 )
 from datasync.sources._mapping import ColumnMapping, Record, SourceIdFn, examples_from_records
+from datasync.sources._phoenix import phoenix_examples
+from datasync.sources._phoenix_api import is_phoenix_uri
 from datasync.sources._problems import check_binary_mode, check_max_errors, from_canonical
 from datasync.sources._text import csv_records, json_array_records, jsonl_records
 
@@ -82,7 +84,9 @@ def open_source(
     ``http(s)://`` (fsspec, with ``storage_options``) or ``git://REPO@REV:PATH``. The format
     comes from the extension (``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.parquet``;
     JSONL/JSON/CSV may end in ``.gz`` or ``.zst``) unless ``format`` is given. Rows become
-    examples by the column mapping (see :class:`ColumnMapping`).
+    examples by the column mapping (see :class:`ColumnMapping`). ``phoenix://HOST:PORT/DATASET``
+    reads an Arize Phoenix dataset over its REST API (``storage_options``: ``api_key``,
+    ``timeout``; see docs/phoenix.md).
 
     Raises :class:`~datasync.errors.SourceError` (``code`` and ``location``) for bad data,
     after collecting up to ``max_errors`` of them (0: no limit), and
@@ -97,6 +101,12 @@ def open_source(
         strict=strict,
     )
     check_max_errors(max_errors)
+    if is_phoenix_uri(uri):
+        if format is not None or binary is not None:
+            raise UsageError(
+                "format and binary do not apply to a Phoenix dataset", code="bad_option"
+            )
+        return phoenix_examples(uri, mapping, max_errors, **storage_options)
     check_binary_mode(binary)
     kind = detect_format(location_path(uri), format)
     if kind == "parquet":
