@@ -16,6 +16,9 @@ The tree::
     ├── TransportError            the server could not be reached   (client side)
     └── MissingExtraError         a feature's optional dependencies are not installed
 
+One warning: :class:`FingerprintWarning` (a ``UserWarning``), when a task's derived
+fingerprint cannot see a value the task reads.
+
 Each class has a stable ``kind`` (its wire name) and a default ``code``; an instance may carry
 a more specific ``code`` (``CanonicalError`` has one per refusal). The server answers with
 ``{"error": {"kind", "code", "message", "details"}}``; the client turns that body back into the
@@ -188,6 +191,12 @@ class MissingExtraError(DatasyncError):
         )
         self.extra = extra
         self.module = module
+
+
+class FingerprintWarning(UserWarning):
+    """A task or evaluator reads a value its derived fingerprint cannot see (a client object,
+    say): a change to that value will not make an experiment run the task again. Warned once
+    per function and name; pass ``task_version=`` to say when the behaviour changes."""
 
 
 def _all_error_classes() -> dict[str, type[DatasyncError]]:

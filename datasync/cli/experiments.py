@@ -105,16 +105,25 @@ def _print_list(items: list[dict[str, Any]]) -> None:
     _table(f"{len(items)} experiment(s)", [*columns, "tags"], rows)
 
 
+def _reuse_text(sources: list[dict[str, Any]]) -> str:
+    """``reused 1 from experiment 3 'support-v1'`` per source (as ``Experiment.reuse_summary``)."""
+    return ", ".join(
+        f"reused {s['count']} from experiment {s['experiment_id']} {s['name']!r}" for s in sources
+    )
+
+
 def _print_show(data: dict[str, Any]) -> None:
     print(
         f"experiment {data['id']} {data['name']!r} on {data['dataset']}@{data['version_id']}"
         f" ({data['status']}): ran={data['ran']} reused={data['reused']}"
         f" errors={data['errors']}  {_scores(data['scores'])}"
     )
+    if data.get("reused_sources"):
+        print(_reuse_text(data["reused_sources"]))
     rows = [
         [
             r["source_id"],
-            "reused" if r["reused_from"] else "ran",
+            f"reused from {r['reused_from']}" if r["reused_from"] else "ran",
             (r["error"] or json.dumps(r["output"], ensure_ascii=False))[:60],
             " ".join(_evaluation_text(e) for e in r["evaluations"]),
         ]

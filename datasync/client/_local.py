@@ -340,8 +340,14 @@ def _checked(example: Example, expected: str) -> Example:
 
 
 def _is_arrow(data: object) -> bool:
+    """A table read column by column through Arrow: pandas, polars, pyarrow, a Hugging Face
+    ``datasets.Dataset``, or anything exporting an Arrow stream (``__arrow_c_stream__``)."""
     module = type(data).__module__
-    return module.startswith(("pyarrow", "pandas"))
+    if module.startswith(("pyarrow", "pandas", "polars")):
+        return True
+    if module.startswith("datasets.") and hasattr(data, "with_format"):
+        return True
+    return hasattr(type(data), "__arrow_c_stream__")
 
 
 def local_source(examples: object, mapping: RowMapping, workers: int | None = None) -> LocalSource:
@@ -370,8 +376,9 @@ def local_source(examples: object, mapping: RowMapping, workers: int | None = No
         return _replay("<dataframe>", arrow, workers)
     if isinstance(examples, Mapping) or not isinstance(examples, Iterable):
         raise UsageError(
-            "examples must be a list or iterable of dicts, a pandas DataFrame, a pyarrow Table,"
-            f" or a path/URI, not {type(examples).__name__}",
+            "examples must be a list or iterable of dicts, a pandas or polars DataFrame, a"
+            " pyarrow Table, a Hugging Face Dataset, an object with __arrow_c_stream__, or a"
+            f" path/URI, not {type(examples).__name__}",
             code="bad_examples",
         )
     fn = mapping.source_id_fn

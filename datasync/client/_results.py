@@ -27,6 +27,16 @@ class ChangeSummary:
     deleted: int = 0
     unchanged: int = 0
 
+    @property
+    def added(self) -> int:
+        """``created`` by the name the Phoenix plan's summary uses."""
+        return self.created
+
+    @property
+    def updated(self) -> int:
+        """``patched`` by the name the Phoenix plan's summary uses."""
+        return self.patched
+
     @classmethod
     def of_plan(cls, plan: Plan) -> ChangeSummary:
         return cls(plan.created, plan.patched, plan.deleted, plan.unchanged)
@@ -103,6 +113,27 @@ class Dataset(TaggedDataset):
         if self.total > len(rows):
             rows.append((f"… {self.total - len(rows)} more", None, None, None))
         return table(("id", "input", "output", "metadata"), rows, caption)
+
+    def to_pandas(self, where: Mapping[str, Any] | None = None) -> Any:
+        """This version as a pandas DataFrame: one row per example, columns ``id``,
+        ``input``, ``output``, ``metadata``. Raises :class:`UsageError`
+        (``missing_dependency``) without pandas."""
+        from datasync.client._frames import pandas_frame
+
+        return pandas_frame(self.examples(where))
+
+    def to_arrow(self, where: Mapping[str, Any] | None = None) -> Any:
+        """This version as a pyarrow Table (``input``, ``output``, ``metadata`` as structs)."""
+        from datasync.client._frames import arrow_table
+
+        return arrow_table(self.examples(where))
+
+    def to_polars(self, where: Mapping[str, Any] | None = None) -> Any:
+        """This version as a polars DataFrame (``input``, ``output``, ``metadata`` as
+        structs). Raises :class:`UsageError` (``missing_dependency``) without polars."""
+        from datasync.client._frames import polars_frame
+
+        return polars_frame(self.examples(where))
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def execute(
     task: Binding,
     task_fingerprint: str,
     evaluators: Sequence[Evaluator],
-    previous: Previous | None,
+    previous: Sequence[Previous],
     sink: Sink,
     settings: Settings,
     progress: ProgressSink | None = None,

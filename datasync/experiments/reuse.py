@@ -8,11 +8,12 @@ What a function *saw* is hashed with content hash v1's machinery (``datasync.can
 * an evaluation's ``seen_hash`` is BLAKE3 of the RFC 8785 bytes of ``{"example": {the parts
   it binds}, "output": the task's output}`` (``"output"`` only when it binds ``output``).
 
-A run is reused when the earlier experiment ran the same task fingerprint, has a run for the
-same source id that ended without an error, and that run's ``seen_hash`` equals the new one.
-An evaluation is reused when the earlier experiment had an evaluator of the same name and
-fingerprint whose evaluation of that source id ended without an error with an equal
-``seen_hash``. Everything else is computed. Examples gone from the new version drop out.
+The earlier experiments are given newest first. An example's run is copied from the newest
+of them that ran the same task fingerprint and has a run for the same source id that ended
+without an error, with a ``seen_hash`` equal to the new one. An evaluation is copied from the
+newest of them that had an evaluator of the same name and fingerprint whose evaluation of
+that source id ended without an error with an equal ``seen_hash``. Everything else is
+computed. Examples gone from the new version drop out.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Previous:
     task_fingerprint: str
     evaluators: Mapping[str, str]
     runs: Mapping[str, RunRecord]
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,24 +77,30 @@ def plan_runs(
     examples: Iterable[ExampleData],
     binding: Binding,
     task_fingerprint: str,
-    previous: Previous | None,
+    previous: Sequence[Previous],
 ) -> RunPlan:
-    """Split ``examples`` into runs to execute and runs to copy (see the module doc)."""
+    """Split ``examples`` into runs to execute and runs to copy from ``previous`` (newest
+    first; see the module doc)."""
     to_run: list[ExampleData] = []
     reused: list[RunRecord] = []
-    same_task = previous is not None and previous.task_fingerprint == task_fingerprint
+    same_task = [p for p in previous if p.task_fingerprint == task_fingerprint]
     for example in examples:
-        old = previous.runs.get(example.source_id) if same_task and previous else None
-        if old is not None and old.error is None and old.seen_hash == seen_hash(example, binding):
-            assert previous is not None
-            reused.append(
-                replace(
-                    old,
-                    content_hash=example.hash or "",
-                    reused_from=old.reused_from or previous.experiment_id,
-                    evaluations=(),
+        key: str | None = None
+        for earlier in same_task:
+            old = earlier.runs.get(example.source_id)
+            if old is None or old.error is not None:
+                continue
+            key = key or seen_hash(example, binding)
+            if old.seen_hash == key:
+                reused.append(
+                    replace(
+                        old,
+                        content_hash=example.hash or "",
+                        reused_from=old.reused_from or earlier.experiment_id,
+                        evaluations=(),
+                    )
                 )
-            )
+                break
         else:
             to_run.append(example)
     return RunPlan(to_run, reused)
@@ -111,23 +119,33 @@ class EvaluationJob:
 def plan_evaluations(
     pairs: Sequence[tuple[ExampleData, RunRecord]],
     evaluators: Sequence[Evaluator],
-    previous: Previous | None,
+    previous: Sequence[Previous],
 ) -> tuple[list[tuple[str, EvaluationRecord]], list[EvaluationJob]]:
-    """Evaluations to copy (``(source_id, record)``) and to compute, for runs without errors."""
+    """Evaluations to copy (``(source_id, record)``) from ``previous`` (newest first) and to
+    compute, for runs without errors."""
     copied: list[tuple[str, EvaluationRecord]] = []
     jobs: list[EvaluationJob] = []
     for example, run in pairs:
         if run.error is not None:
             continue
-        old_run = previous.runs.get(run.source_id) if previous else None
         for evaluator in evaluators:
             key = evaluation_hash(example, evaluator.binding, run.output)
-            old = old_run.evaluation(evaluator.name) if old_run else None
-            same = previous is not None and (
-                previous.evaluators.get(evaluator.name) == evaluator.fingerprint
-            )
-            if same and old is not None and old.error is None and old.seen_hash == key:
-                copied.append((run.source_id, replace(old, reused=True)))
+            found = _earlier_evaluation(run.source_id, evaluator, key, previous)
+            if found is not None:
+                copied.append((run.source_id, replace(found, reused=True)))
             else:
                 jobs.append(EvaluationJob(example, run, evaluator, key))
     return copied, jobs
+
+
+def _earlier_evaluation(
+    source_id: str, evaluator: Evaluator, key: str, previous: Sequence[Previous]
+) -> EvaluationRecord | None:
+    for earlier in previous:
+        if earlier.evaluators.get(evaluator.name) != evaluator.fingerprint:
+            continue
+        old_run = earlier.runs.get(source_id)
+        old = old_run.evaluation(evaluator.name) if old_run else None
+        if old is not None and old.error is None and old.seen_hash == key:
+            return old
+    return None

@@ -240,10 +240,14 @@ def examples_from_arrow(
     binary: str | None = None,
     origin: str = "<arrow>",
 ) -> Iterator[Example]:
-    """Examples from a pyarrow Table, RecordBatch, iterable of batches or pandas DataFrame.
+    """Examples from a pyarrow Table, RecordBatch, iterable of batches, a pandas or polars
+    DataFrame, a Hugging Face ``datasets.Dataset``, or any object exporting an Arrow stream
+    (``__arrow_c_stream__``, the Arrow PyCapsule interface).
 
-    Values go through the same Arrow -> JSON mapping as Parquet files (a DataFrame is
-    converted with ``pyarrow.Table.from_pandas``, index dropped). Raises as open_source.
+    Values go through the same Arrow -> JSON mapping as Parquet files (a pandas DataFrame is
+    converted with ``pyarrow.Table.from_pandas``, index dropped; a Hugging Face dataset is
+    read as its Arrow table, its row selection applied; a stream is read batch by batch).
+    Raises as open_source.
     """
     mapping = ColumnMapping.build(
         source_id_key=source_id_key,
@@ -276,16 +280,21 @@ def _as_batches(data: Any, origin: str) -> tuple[Iterable[pa.RecordBatch], pa.Sc
                 code="unsupported_type",
                 location=origin,
             ) from None
+    if type(data).__module__.startswith("datasets.") and hasattr(data, "with_format"):
+        data = data.with_format("arrow")[:]  # the Dataset's Arrow table, not row by row
     if isinstance(data, pa.Table):
         return data.to_batches(), data.schema
     if isinstance(data, pa.RecordBatch):
         return [data], data.schema
     if isinstance(data, pa.RecordBatchReader):
         return data, data.schema
+    if hasattr(type(data), "__arrow_c_stream__"):  # polars, and any Arrow PyCapsule exporter
+        reader = pa.RecordBatchReader.from_stream(data)
+        return reader, reader.schema
     if isinstance(data, Iterable):
         return data, None
     raise UsageError(
-        f"examples_from_arrow takes a Table, RecordBatch(es) or DataFrame, "
+        "examples_from_arrow takes a Table, RecordBatch(es), a DataFrame or an Arrow stream, "
         f"not {type(data).__name__}",
         code="bad_option",
     )

@@ -32,6 +32,7 @@ from datasync.sync.experiment_records import (
     EvaluationRecord,
     EvaluatorStats,
     ExperimentInfo,
+    ReuseSource,
     RunRecord,
     check_status,
     validate_evaluator_name,
@@ -424,6 +425,7 @@ def _infos(conn: Connection, rows: list[Row[Any]]) -> list[ExperimentInfo]:
         mean = None if r.mean is None else float(r.mean)
         stats = EvaluatorStats(r.name, int(r.n), mean, int(r.errors or 0))
         scores.setdefault(r.experiment_id, {})[r.name] = stats
+    sources = _reuse_sources(conn, ids)
     numbers = queries.version_numbers(conn, (r.version_id for r in rows))
     names = dict(
         conn.execute(
@@ -456,6 +458,28 @@ def _infos(conn: Connection, rows: list[Row[Any]]) -> list[ExperimentInfo]:
                 reused,
                 errs,
                 scores.get(r.id, {}),
+                sources.get(r.id, ()),
             )
         )
     return out
+
+
+def _reuse_sources(conn: Connection, ids: list[int]) -> dict[int, tuple[ReuseSource, ...]]:
+    """Per experiment, the experiments its reused runs were first made by (most runs first)."""
+    counted = conn.execute(
+        sa.select(_R.c.experiment_id, _R.c.reused_from, sa.func.count().label("n"))
+        .where(_R.c.experiment_id.in_(ids), _R.c.reused_from.is_not(None))
+        .group_by(_R.c.experiment_id, _R.c.reused_from)
+    ).all()
+    origins = {r.reused_from for r in counted}
+    names = dict(
+        conn.execute(sa.select(_E.c.id, _E.c.name).where(_E.c.id.in_(origins))).all()
+        if origins
+        else []
+    )
+    out: dict[int, list[ReuseSource]] = {}
+    for r in counted:
+        # An experiment deleted since keeps its id in the runs; its name is gone.
+        source = ReuseSource(int(r.reused_from), names.get(r.reused_from, "?"), int(r.n))
+        out.setdefault(r.experiment_id, []).append(source)
+    return {k: tuple(sorted(v, key=lambda s: (-s.count, s.experiment_id))) for k, v in out.items()}

@@ -41,6 +41,7 @@ from datasync.sync.tags import (
 )
 from datasync.sync.version_diff import ExampleChange, FieldChange, content_of, field_changes
 from datasync.sync.wire import (
+    EXAMPLE_KEYS,
     CommitHeader,
     EncodedOperation,
     ExampleData,
@@ -52,6 +53,7 @@ from datasync.sync.wire import (
 )
 
 __all__ = [
+    "EXAMPLE_KEYS",
     "LEAF_BITS",
     "MAX_TAGS",
     "Change",

@@ -20,6 +20,7 @@ __all__ = [
     "EvaluationRecord",
     "EvaluatorStats",
     "ExperimentInfo",
+    "ReuseSource",
     "RunRecord",
     "check_status",
     "validate_evaluator_name",
@@ -168,11 +169,33 @@ class EvaluatorStats:
 
 
 @dataclass(frozen=True, slots=True)
+class ReuseSource:
+    """Where an experiment's reused runs came from: ``count`` runs first made by experiment
+    ``experiment_id`` named ``name``."""
+
+    experiment_id: int
+    name: str
+    count: int
+
+    def text(self) -> str:
+        """``reused 1 from experiment 3 'support-v1'``."""
+        return f"reused {self.count} from experiment {self.experiment_id} {self.name!r}"
+
+    def to_wire(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> ReuseSource:
+        return cls(int(data["experiment_id"]), str(data["name"]), int(data["count"]))
+
+
+@dataclass(frozen=True, slots=True)
 class ExperimentInfo:
     """An experiment: a task run over one pinned dataset version, with its counts.
 
     ``ran``: runs executed by this experiment (errors included); ``reused``: runs copied from
-    an earlier experiment; ``errors``: runs that ended in an error; ``scores``: per evaluator.
+    an earlier experiment; ``errors``: runs that ended in an error; ``scores``: per evaluator;
+    ``reused_sources``: the experiments the reused runs were first made by (most runs first).
     """
 
     id: int
@@ -192,6 +215,7 @@ class ExperimentInfo:
     reused: int = 0
     errors: int = 0
     scores: dict[str, EvaluatorStats] = field(default_factory=dict)
+    reused_sources: tuple[ReuseSource, ...] = ()
 
     @property
     def runs(self) -> int:
@@ -202,21 +226,26 @@ class ExperimentInfo:
         out = {
             name: getattr(self, name)
             for name in self.__dataclass_fields__
-            if name not in ("scores", "created_at", "ended_at")
+            if name not in ("scores", "created_at", "ended_at", "reused_sources")
         }
         out["created_at"] = self.created_at.isoformat()
         out["ended_at"] = _iso(self.ended_at)
         out["scores"] = {k: v.to_wire() for k, v in self.scores.items()}
+        out["reused_sources"] = [r.to_wire() for r in self.reused_sources]
         return out
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> ExperimentInfo:
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "scores"}
+        special = ("scores", "reused_sources")
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields = {k: v for k, v in fields.items() if k not in special}
         created = datetime.fromisoformat(data["created_at"])
         scores = {k: EvaluatorStats.from_wire(v) for k, v in (data.get("scores") or {}).items()}
+        sources = tuple(ReuseSource.from_wire(r) for r in data.get("reused_sources") or ())
         return cls(
             **{**fields, "created_at": created, "ended_at": _time(data.get("ended_at"))},
             scores=scores,
+            reused_sources=sources,
         )
 
 

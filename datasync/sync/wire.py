@@ -8,7 +8,7 @@ A commit body is NDJSON: the first line a :class:`CommitHeader` object, then one
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from datasync.sync.plan import ChangeKind, Mode, parse_mode
 from datasync.sync.tags import validate_tags
 
 __all__ = [
+    "EXAMPLE_KEYS",
     "MAX_SOURCE_ID_BYTES",
     "CommitHeader",
     "EncodedOperation",
@@ -36,15 +37,41 @@ _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _BODY_KEYS = ("input", "output", "metadata")
 
 
+#: The keys of an example read as a mapping, in order (``id`` is the source id).
+EXAMPLE_KEYS = ("id", "input", "output", "metadata")
+
+
 @dataclass(frozen=True, slots=True)
-class ExampleData:
-    """One example's identity and content; ``hash`` is its content hash v1 when known."""
+class ExampleData(Mapping[str, Any]):
+    """One example's identity and content; ``hash`` is its content hash v1 when known.
+
+    Also a read-only mapping with the keys of a row as users write it: ``example["input"]``,
+    ``example.get("metadata")``, ``"output" in example``, ``dict(example)`` ->
+    ``{"id", "input", "output", "metadata"}`` (``id`` is ``source_id``; ``hash`` stays an
+    attribute only).
+    """
 
     source_id: str
     input: dict[str, Any]
     output: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     hash: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "id":
+            return self.source_id
+        if key in _BODY_KEYS:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(EXAMPLE_KEYS)
+
+    def __len__(self) -> int:
+        return len(EXAMPLE_KEYS)
+
+    def __contains__(self, key: object) -> bool:
+        return key in EXAMPLE_KEYS
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {"source_id": self.source_id, "input": self.input}

@@ -60,7 +60,7 @@ edited[2] = { ...edited[2], output: { answer: "Jupiter" } }; // 1 changed
 edited.push({ id: "q5", input: { question: "3*3?" }, output: { answer: "9" } }); // 1 new
 const v2 = await client.datasets.upsertDataset({ dataset, examples: edited, message: "v2" });
 console.log(`v2: version ${v2.versionId}`, v2.summary);
-check("v2 summary", v2.summary, { created: 1, patched: 1, deleted: 1, unchanged: 2 });
+check("v2 summary", v2.summary, { created: 1, patched: 1, deleted: 1, unchanged: 2, added: 1, updated: 1 });
 
 called.length = 0;
 const second = await experiment(v2);

@@ -104,9 +104,9 @@ function run(example: ExampleRecord, sees: Part[], over: Partial<RunRecord> = {}
 
 describe("planRuns", () => {
   const v1 = [ex("a", { q: 1 }, { a: 1 }), ex("b", { q: 2 }, { a: 2 }), ex("c", { q: 3 }), ex("d", { q: 4 })];
-  const previous = (runs: RunRecord[], fp = "version:v1"): Previous => ({
-    experimentId: 7, taskFingerprint: fp, evaluators: {}, runs: new Map(runs.map((r) => [r.sourceId, r])),
-  });
+  const previous = (runs: RunRecord[], fp = "version:v1", experimentId = 7): Previous[] => [{
+    experimentId, taskFingerprint: fp, evaluators: {}, runs: new Map(runs.map((r) => [r.sourceId, r])),
+  }];
   const v1runs = [run(v1[0]!, ["input"]), run(v1[1]!, ["input"]), run(v1[2]!, ["input"], { error: "TypeError: x", output: null }), run(v1[3]!, ["input"], { reusedFrom: 3 })];
   // v2: a's input changed, b's expected changed, c unchanged (but errored), d unchanged, e new.
   const v2 = [ex("a", { q: 10 }, { a: 1 }), ex("b", { q: 2 }, { a: 20 }), v1[2]!, v1[3]!, ex("e", { q: 5 })];
@@ -129,7 +129,16 @@ describe("planRuns", () => {
 
   it("another fingerprint, or no previous experiment, runs everything", () => {
     assert.equal(planRuns(v2, ["input"], "version:v2", previous(v1runs)).toRun.length, 5);
-    assert.equal(planRuns(v2, ["input"], "version:v1", null).toRun.length, 5);
+    assert.equal(planRuns(v2, ["input"], "version:v1", []).toRun.length, 5);
+  });
+
+  it("takes each example from the newest earlier experiment that ran it with the same fingerprint", () => {
+    const older = previous(v1runs, "version:v1", 4)[0]!;
+    const newer = previous([run(v2[0]!, ["input"])], "version:v1", 9)[0]!; // only a, on v2
+    const otherTask = previous(v1runs.map((r) => ({ ...r })), "version:v0", 11)[0]!;
+    const plan = planRuns(v2, ["input"], "version:v1", [otherTask, newer, older]);
+    assert.deepEqual(plan.toRun.map((e) => e.sourceId), ["c", "e"]);
+    assert.deepEqual(plan.reused.map((r) => [r.sourceId, r.reusedFrom]), [["a", 9], ["b", 4], ["d", 3]]);
   });
 });
 
@@ -142,9 +151,9 @@ describe("planEvaluations", () => {
     run(example, ["input"], {
       evaluations: [{ name: "correct", score: 1, label: null, explanation: null, error, seenHash: evaluationHash(example, sees, { a: "a" }), reused: false }],
     });
-  const prev = (r: RunRecord, fp = "version:e1"): Previous => ({
+  const prev = (r: RunRecord, fp = "version:e1"): Previous[] => [{
     experimentId: 1, taskFingerprint: "t", evaluators: { correct: fp }, runs: new Map([[r.sourceId, r]]),
-  });
+  }];
 
   it("copies an evaluation whose inputs are unchanged, marked reused", () => {
     const { copied, jobs } = planEvaluations([[a1, run(a1, ["input"])]], [spec], prev(old(a1)));
@@ -160,7 +169,7 @@ describe("planEvaluations", () => {
 
   it("does not score runs that ended in an error", () => {
     const failed = run(a1, ["input"], { error: "Error: boom", output: null });
-    assert.deepEqual(planEvaluations([[a1, failed]], [spec], null), { copied: [], jobs: [] });
+    assert.deepEqual(planEvaluations([[a1, failed]], [spec], []), { copied: [], jobs: [] });
   });
 });
 

@@ -10,7 +10,7 @@ import { type Http, ndjsonGzip, ref } from "./http.js";
 import { LeafTable } from "./manifest.js";
 import { type Mode, type Plan, parseMode } from "./plan.js";
 import type { ChangeSummary, Dataset, DatasetInfo, ExampleChange, Page, StoredExample, VersionInfo } from "./records.js";
-import { camel } from "./records.js";
+import { camel, changeSummary } from "./records.js";
 import {
   EXACT,
   FAST,
@@ -176,7 +176,7 @@ export class DatasetsAPI implements ManifestSource {
       versionId: remote.versionId,
       baseVersionId: remote.versionId,
       noOp: true,
-      summary: { created: 0, patched: 0, deleted: 0, unchanged: plan.unchanged },
+      summary: changeSummary(0, 0, 0, plan.unchanged),
       total: remote.count,
     };
   }
@@ -216,7 +216,7 @@ export class DatasetsAPI implements ManifestSource {
       versionId: r.versionId,
       baseVersionId: r.baseVersionId,
       noOp: r.noOp,
-      summary: { created: r.created, patched: r.patched, deleted: r.deleted, unchanged: r.unchanged },
+      summary: changeSummary(r.created, r.patched, r.deleted, r.unchanged),
       total: r.total,
     };
   }
@@ -235,7 +235,7 @@ export class DatasetsAPI implements ManifestSource {
   async getDataset(dataset: DatasetRef, options: { versionId?: number } = {}): Promise<Dataset> {
     const info = await this.getInfo(dataset);
     if (options.versionId === undefined && info.headVersionId === null) {
-      const summary = { created: 0, patched: 0, deleted: 0, unchanged: 0 };
+      const summary = changeSummary(0, 0, 0, 0);
       return { datasetId: info.id, datasetName: info.name, versionId: null, baseVersionId: null, noOp: false, summary, total: 0 };
     }
     const v = await this.getVersion({ datasetId: info.id }, options.versionId);
@@ -245,7 +245,7 @@ export class DatasetsAPI implements ManifestSource {
       versionId: v.id,
       baseVersionId: v.parentId,
       noOp: false,
-      summary: { created: v.created, patched: v.patched, deleted: v.deleted, unchanged: v.unchanged },
+      summary: changeSummary(v.created, v.patched, v.deleted, v.unchanged),
       total: v.total,
     };
   }
@@ -319,7 +319,7 @@ export class DatasetsAPI implements ManifestSource {
     const pinned: [string, string] = [String(a ?? versionA.id), String(b ?? versionB.id)];
     const created = first.created ?? 0;
     const patched = first.patched ?? 0;
-    const summary = { created, patched, deleted: first.deleted ?? 0, unchanged: versionB.total - created - patched };
+    const summary = changeSummary(created, patched, first.deleted ?? 0, versionB.total - created - patched);
     async function* changes(): AsyncGenerator<ExampleChange> {
       let page = first;
       for (;;) {
@@ -404,11 +404,11 @@ function merged(first: Dataset, second: Dataset): Dataset {
     ...second,
     baseVersionId: first.baseVersionId,
     noOp: first.noOp && second.noOp,
-    summary: {
+    summary: changeSummary(
       created,
       patched,
-      deleted: first.summary.deleted + second.summary.deleted,
-      unchanged: second.total - created - patched,
-    },
+      first.summary.deleted + second.summary.deleted,
+      second.total - created - patched,
+    ),
   };
 }

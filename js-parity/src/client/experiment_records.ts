@@ -29,6 +29,32 @@ export interface ExperimentInfo {
   reused: number;
   errors: number;
   scores: Record<string, EvaluatorStats>;
+  /** Where the reused runs came from, most runs first (wire: `reused_sources`). */
+  reusedSources: ReuseSource[];
+}
+
+/** `count` reused runs were first made by experiment `experimentId`, named `name`. */
+export interface ReuseSource {
+  experimentId: number;
+  name: string;
+  count: number;
+}
+
+/** The server's experiment object, camelCase (nested `reused_sources` too). */
+export function experimentFromWire(wire: unknown): ExperimentInfo {
+  const info = camel<Omit<ExperimentInfo, "reusedSources"> & { reusedSources?: Record<string, unknown>[] }>(wire);
+  const sources = (info.reusedSources ?? []).map((s) => ({
+    experimentId: Number(s["experiment_id"]),
+    name: String(s["name"]),
+    count: Number(s["count"]),
+  }));
+  return { ...info, reusedSources: sources };
+}
+
+/** `reused 1 from experiment 3 'support-v1'` (`reused 0` when nothing was reused). */
+export function reuseSummary(sources: readonly ReuseSource[]): string {
+  if (sources.length === 0) return "reused 0";
+  return sources.map((s) => `reused ${s.count} from experiment ${s.experimentId} '${s.name}'`).join(", ");
 }
 
 export interface WirePage {

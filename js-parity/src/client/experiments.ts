@@ -17,7 +17,6 @@
 import { type Http, ref } from "./http.js";
 import type { DatasetsAPI } from "./datasets.js";
 import { UsageError } from "./errors.js";
-import { camel } from "./records.js";
 import {
   type EvaluationRecord,
   type EvaluatorPart,
@@ -42,25 +41,46 @@ import { type Outcome, runCalls } from "./runner.js";
 import {
   type EvaluatorStats,
   type ExperimentInfo,
+  type ReuseSource,
   type WirePage,
   evaluationToWire,
+  experimentFromWire,
+  reuseSummary,
   runFromWire,
   runToWire,
 } from "./experiment_records.js";
 
-export type { EvaluatorStats, ExperimentInfo } from "./experiment_records.js";
+export type { EvaluatorStats, ExperimentInfo, ReuseSource } from "./experiment_records.js";
 
-/** What a task is handed: the source id and only the parts it declared in `taskSees`. */
-export interface TaskExample {
+/**
+ * What a task is handed: the source id (as `sourceId` and `id`) and only the parts it
+ * declared in `taskSees` (default `["input"]`), under the names of a row (`input`, `output`,
+ * `metadata`, as the example was pushed) and the experiment names (`expected`, `reference`:
+ * the example's `output` part). `I` types `input`, so a task written as
+ * `(example: { input: { question: string } }) => ...` type-checks as it is.
+ */
+export interface TaskExample<I = Record<string, unknown>> {
   sourceId: string;
-  input?: Record<string, unknown>;
-  /** The example's `output` part (the expected answer). */
+  /** The source id, as in the rows pushed (`{ id, input, output, metadata }`). */
+  id: string;
+  /** Present when `taskSees` includes `"input"` (the default). */
+  input: I;
+  /** The example's `output` part (the expected answer), when the task sees `"expected"`. */
   expected?: Record<string, unknown>;
+  /** Phoenix's name for `expected`. */
+  reference?: Record<string, unknown>;
+  /** For a task: the example's `output` part, as in the row (when it sees `"expected"`). */
+  output?: unknown;
   metadata?: Record<string, unknown>;
 }
 
-/** What an evaluator is handed: its parts of the example and, if it sees it, the task's `output`. */
-export interface EvaluatorArgs extends TaskExample {
+/**
+ * What an evaluator is handed: its parts of the example and, if it sees it, the task's
+ * `output` (here `output` is the task's output; the example's own `output` part is
+ * `expected`).
+ */
+export interface EvaluatorArgs extends Omit<TaskExample, "input"> {
+  input?: Record<string, unknown>;
   output?: unknown;
 }
 
@@ -69,7 +89,9 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-export type Task = (example: TaskExample, context: CallContext) => unknown;
+// `any` by default so that a task annotated with its own input type is accepted as written.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Task<I = any> = (example: TaskExample<I>, context: CallContext) => unknown;
 export type EvaluatorFn = (args: EvaluatorArgs, context: CallContext) => unknown;
 
 /** An evaluator: a named function, or `{ name, fn, sees?, version? }`. */
@@ -81,11 +103,12 @@ export const DEFAULT_TASK_SEES: readonly Part[] = ["input"];
 export const DEFAULT_EVALUATOR_SEES: readonly EvaluatorPart[] = ["output", "expected"];
 const EVALUATOR_PARTS: readonly EvaluatorPart[] = ["output", ...PARTS];
 
-export interface RunExperimentOptions {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface RunExperimentOptions<I = any> {
   client: { experiments: ExperimentsAPI };
   /** The pinned version (`versionId` omitted or null: the head when the run starts). */
   dataset: ({ datasetId: number } | { datasetName: string }) & { versionId?: number | null };
-  task: Task;
+  task: Task<I>;
   /** Which parts the task is handed and its results are keyed by (default `["input"]`). */
   taskSees?: Part[];
   /** The task's fingerprint is `version:V` (else derived from `task.toString()`). */
@@ -99,7 +122,10 @@ export interface RunExperimentOptions {
   timeoutMs?: number;
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
-  /** `"auto"` (default): reuse the newest experiment of the same name on this dataset. */
+  /**
+   * `"auto"` (default): copy each example's result from the newest earlier experiment on this
+   * dataset (any version, any name) with the same task fingerprint and what the task sees.
+   */
   reuse?: "auto" | "none";
   /** Reuse this experiment's results instead of the newest of the same name. */
   reuseFrom?: number;
@@ -130,12 +156,18 @@ export interface ExperimentResult {
   errors: number;
   /** Mean score per evaluator (`null`: no scores). */
   scores: Record<string, number | null>;
+  /** Where the reused runs came from: experiment id, name and count, most runs first. */
+  reusedSources: ReuseSource[];
+  /** `reused 1 from experiment 3 'support-v1'` (`reused 0` when nothing was reused). */
+  reuseSummary: string;
   /** The recorded experiment, as the server returned it when finished. */
   experiment: ExperimentInfo;
 }
 
 const BATCH = 100;
 const PAGE = 500;
+/** How many earlier experiments with the same task fingerprint `reuse: "auto"` reads. */
+export const MAX_REUSE_SOURCES = 10;
 
 interface BoundEvaluator extends EvaluatorSpec {
   fn: EvaluatorFn;
@@ -150,7 +182,7 @@ export class ExperimentsAPI {
 
   /** One experiment with counts and scores. Throws {@link NotFoundError} (`experiment_not_found`). */
   async get(experimentId: number): Promise<ExperimentInfo> {
-    return camel(await this.http.json({ method: "GET", path: `/experiments/${id(experimentId)}` }));
+    return experimentFromWire(await this.http.json({ method: "GET", path: `/experiments/${id(experimentId)}` }));
   }
 
   /** Experiments, newest first: of `dataset` (name or id), named `name`, with every tag of `tags`. */
@@ -165,7 +197,7 @@ export class ExperimentsAPI {
       const q: [string, string | number][] = [...query, ["limit", PAGE]];
       if (cursor !== null) q.push(["cursor", cursor]);
       const body: WirePage = await this.http.json({ method: "GET", path: "/experiments", query: q });
-      out.push(...body.items.map((e) => camel<ExperimentInfo>(e)));
+      out.push(...body.items.map(experimentFromWire));
       cursor = body.next_cursor;
     } while (cursor !== null);
     return out;
@@ -184,7 +216,7 @@ export class ExperimentsAPI {
   }
 
   /** {@link runExperiment} on this client (the same options but `client`). */
-  async run(options: Omit<RunExperimentOptions, "client">): Promise<ExperimentResult> {
+  async run<I>(options: Omit<RunExperimentOptions<I>, "client">): Promise<ExperimentResult> {
     const concurrency = options.concurrency ?? 8;
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new UsageError(`concurrency must be an integer >= 1, not ${String(concurrency)}`, { code: "bad_option" });
@@ -203,7 +235,7 @@ export class ExperimentsAPI {
     const evaluators = bindEvaluators(options.evaluators ?? []);
     const pinned = await this.pin(options.dataset);
     const examples = await this.examples(pinned, options.where);
-    const previous = await this.previous(pinned.datasetId, name, reuse, options.reuseFrom);
+    const previous = await this.previous(pinned.datasetId, name, taskFingerprint, reuse, options.reuseFrom);
     const created = await this.http.json<unknown>({
       method: "POST",
       path: "/experiments",
@@ -215,10 +247,10 @@ export class ExperimentsAPI {
         evaluators: Object.fromEntries(evaluators.map((e) => [e.name, e.fingerprint])),
         tags: options.tags ?? {},
         metadata: options.metadata ?? {},
-        reused_from_id: previous?.experimentId ?? null,
+        reused_from_id: previous[0]?.experimentId ?? null,
       },
     });
-    const experimentId = camel<ExperimentInfo>(created).id;
+    const experimentId = experimentFromWire(created).id;
     const run = new Execution(this.http, experimentId, options, sees, taskFingerprint, evaluators, previous, concurrency);
     try {
       await run.execute(examples);
@@ -232,12 +264,14 @@ export class ExperimentsAPI {
     }
     const experiment = await this.finish(experimentId, "complete");
     const scores = Object.fromEntries(Object.entries(experiment.scores).map(([k, v]) => [k, v.mean]));
-    const { ran, reused, errors } = experiment;
-    return { experimentId, ran, reused, errors, scores, experiment };
+    const { ran, reused, errors, reusedSources } = experiment;
+    return { experimentId, ran, reused, errors, scores, reusedSources, reuseSummary: reuseSummary(reusedSources), experiment };
   }
 
   private async finish(experimentId: number, status: string): Promise<ExperimentInfo> {
-    return camel(await this.http.json({ method: "POST", path: `/experiments/${id(experimentId)}/finish`, json: { status } }));
+    return experimentFromWire(
+      await this.http.json({ method: "POST", path: `/experiments/${id(experimentId)}/finish`, json: { status } }),
+    );
   }
 
   private async pin(dataset: RunExperimentOptions["dataset"]): Promise<{ datasetId: number; versionId: number }> {
@@ -256,39 +290,54 @@ export class ExperimentsAPI {
     return out;
   }
 
-  private async previous(datasetId: number, name: string, reuse: string, reuseFrom?: number): Promise<Previous | null> {
-    let info: ExperimentInfo;
+  /**
+   * The earlier experiments results may be copied from, newest first: `reuseFrom`, or with
+   * `reuse: "auto"` the dataset's experiments (any version, any name) with this task
+   * fingerprint (at most {@link MAX_REUSE_SOURCES}) and the newest of this name.
+   */
+  private async previous(datasetId: number, name: string, taskFingerprint: string, reuse: string, reuseFrom?: number): Promise<Previous[]> {
+    let infos: ExperimentInfo[];
     if (reuseFrom !== undefined) {
-      info = await this.get(reuseFrom);
+      infos = [await this.get(reuseFrom)];
     } else if (reuse === "auto") {
-      const page: WirePage = await this.http.json({
-        method: "GET",
-        path: "/experiments",
-        query: [["dataset", String(datasetId)], ["name", name], ["limit", 1]],
-      });
-      if (page.items.length === 0) return null;
-      info = camel(page.items[0]);
+      infos = [];
+      let sameName = false;
+      let sameTask = 0;
+      for (const info of await this.list({ dataset: datasetId })) {
+        if (info.taskFingerprint === taskFingerprint && sameTask < MAX_REUSE_SOURCES) {
+          sameTask += 1;
+          infos.push(info);
+        } else if (info.name === name && !sameName) {
+          infos.push(info);
+        }
+        sameName ||= info.name === name;
+      }
     } else {
-      return null;
+      return [];
     }
-    const runs = new Map<string, RunRecord>();
-    for await (const r of this.iterRuns(info.id)) runs.set(r.sourceId, r);
-    return { experimentId: info.id, taskFingerprint: info.taskFingerprint, evaluators: info.evaluators, runs };
+    const out: Previous[] = [];
+    for (const info of infos) {
+      const runs = new Map<string, RunRecord>();
+      for await (const r of this.iterRuns(info.id)) runs.set(r.sourceId, r);
+      out.push({ experimentId: info.id, name: info.name, taskFingerprint: info.taskFingerprint, evaluators: info.evaluators, runs });
+    }
+    return out;
   }
 }
 
 /**
  * Run `task` over every example of a pinned dataset version, score each output with
- * `evaluators`, and record runs and evaluations on the server; with `reuse: "auto"` copy the
- * results of the newest earlier experiment of the same name wherever the task's fingerprint
- * and the parts it sees are unchanged (docs: js-parity/README.md, "runExperiment").
+ * `evaluators`, and record runs and evaluations on the server; with `reuse: "auto"` copy each
+ * example's result from the newest earlier experiment on the dataset (any version, any name)
+ * whose task fingerprint and the parts the task sees are unchanged (docs: js-parity/README.md,
+ * "runExperiment").
  *
  * An error thrown by one example's task is that run's `error`; the rest go on. Throws
  * {@link UsageError} (options), {@link ValidationError} (names), {@link NotFoundError}
  * (dataset, version, `reuseFrom`), {@link TagError}, transport errors, and `signal.reason`
  * when stopped (what finished is kept; the experiment is marked `interrupted`).
  */
-export async function runExperiment(options: RunExperimentOptions): Promise<ExperimentResult> {
+export async function runExperiment<I>(options: RunExperimentOptions<I>): Promise<ExperimentResult> {
   const { client, ...rest } = options;
   if (typeof client !== "object" || client === null || !(client.experiments instanceof ExperimentsAPI)) {
     throw new UsageError("runExperiment needs client: createClient(...)", { code: "bad_option" });
@@ -318,13 +367,20 @@ function bindEvaluators(given: readonly Evaluator[]): BoundEvaluator[] {
   return out;
 }
 
-/** What a function that sees `sees` is handed for `example`. */
-function view(example: ExampleRecord, sees: readonly EvaluatorPart[], output?: unknown): EvaluatorArgs {
-  const args: EvaluatorArgs = { sourceId: example.sourceId };
+/**
+ * What a function that sees `sees` is handed for `example`. A task that sees `expected` also
+ * finds it as `output` (the row's name); an evaluator's `output` is the task's output.
+ */
+function view(example: ExampleRecord, sees: readonly EvaluatorPart[], output?: unknown, task = false): EvaluatorArgs {
+  const args: EvaluatorArgs & { input?: unknown } = { sourceId: example.sourceId, id: example.sourceId };
   if (sees.includes("input")) args.input = example.input;
-  if (sees.includes("expected")) args.expected = example.output;
+  if (sees.includes("expected")) {
+    args.expected = example.output;
+    args.reference = example.output;
+  }
   if (sees.includes("metadata")) args.metadata = example.metadata;
   if (sees.includes("output")) args.output = output;
+  else if (task && sees.includes("expected")) args.output = example.output;
   return args;
 }
 
@@ -335,11 +391,12 @@ class Execution {
   constructor(
     private readonly http: Http,
     private readonly experimentId: number,
-    private readonly options: Omit<RunExperimentOptions, "client">,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    private readonly options: Omit<RunExperimentOptions<any>, "client">,
     private readonly sees: Part[],
     private readonly taskFingerprint: string,
     private readonly evaluators: BoundEvaluator[],
-    private readonly previous: Previous | null,
+    private readonly previous: Previous[],
     private readonly concurrency: number,
   ) {}
 
@@ -353,7 +410,7 @@ class Execution {
     this.counts.reused = plan.reused.length;
     this.notify();
     const settings = { concurrency: this.concurrency, timeoutMs: this.options.timeoutMs, stop: this.options.signal };
-    const calls = plan.toRun.map((e) => (signal: AbortSignal) => this.options.task(view(e, this.sees), { signal }));
+    const calls = plan.toRun.map((e) => (signal: AbortSignal) => this.options.task(view(e, this.sees, undefined, true) as TaskExample, { signal }));
     try {
       await runCalls(calls, async (i, outcome) => {
         const record = runRecord(plan.toRun[i] as ExampleRecord, seenHash(plan.toRun[i] as ExampleRecord, this.sees), outcome);

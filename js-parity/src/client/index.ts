@@ -96,6 +96,8 @@ export {
   type ExperimentInfo,
   type ExperimentResult,
   ExperimentsAPI,
+  MAX_REUSE_SOURCES,
+  type ReuseSource,
   type RunExperimentOptions,
   type Task,
   type TaskExample,
@@ -130,6 +132,8 @@ export type {
   StoredExample,
   VersionInfo,
 } from "./records.js";
+export { changeSummary } from "./records.js";
+export { reuseSummary } from "./experiment_records.js";
 export {
   EXACT,
   FAST,

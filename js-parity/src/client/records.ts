@@ -40,12 +40,22 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** What changed between a version and its base. */
+/**
+ * What changed between a version and its base. `added` and `updated` are `created` and
+ * `patched` by the names the Phoenix upsert plan uses (the same numbers).
+ */
 export interface ChangeSummary {
   created: number;
   patched: number;
   deleted: number;
   unchanged: number;
+  added: number;
+  updated: number;
+}
+
+/** A {@link ChangeSummary} with its `added` / `updated` aliases. */
+export function changeSummary(created: number, patched: number, deleted: number, unchanged: number): ChangeSummary {
+  return { created, patched, deleted, unchanged, added: created, updated: patched };
 }
 
 /** A dataset pinned at one version: what upsertDataset and getDataset return. */

@@ -69,6 +69,7 @@ export interface RunRecord {
 /** An earlier experiment's results, as the reuse rule needs them. */
 export interface Previous {
   experimentId: number;
+  name?: string;
   taskFingerprint: string;
   evaluators: Record<string, string>;
   runs: Map<string, RunRecord>;
@@ -138,28 +139,34 @@ export function fingerprint(fn: (...args: never[]) => unknown, version?: string)
   return "code:" + hashBytes(canonicalize({ name: fn.name, source: fn.toString() })).slice(0, 32);
 }
 
-/** Split `examples` into those whose task must run and runs copied from `previous`. */
+/**
+ * Split `examples` into those whose task must run and runs copied from `previous` (the earlier
+ * experiments, newest first): an example's run comes from the newest one with the same task
+ * fingerprint whose run of it ended without an error with an equal `seenHash`.
+ */
 export function planRuns(
   examples: readonly ExampleRecord[],
   sees: readonly Part[],
   taskFingerprint: string,
-  previous: Previous | null,
+  previous: readonly Previous[],
 ): { toRun: ExampleRecord[]; reused: RunRecord[] } {
   const toRun: ExampleRecord[] = [];
   const reused: RunRecord[] = [];
-  const same = previous !== null && previous.taskFingerprint === taskFingerprint;
+  const same = previous.filter((p) => p.taskFingerprint === taskFingerprint);
   for (const example of examples) {
-    const old = same ? previous.runs.get(example.sourceId) : undefined;
-    if (old !== undefined && old.error === null && old.seenHash === seenHash(example, sees)) {
-      reused.push({
-        ...old,
-        contentHash: example.hash,
-        reusedFrom: old.reusedFrom ?? (previous as Previous).experimentId,
-        evaluations: [],
-      });
-    } else {
-      toRun.push(example);
+    let key: string | null = null;
+    let found: RunRecord | null = null;
+    for (const earlier of same) {
+      const old = earlier.runs.get(example.sourceId);
+      if (old === undefined || old.error !== null) continue;
+      key ??= seenHash(example, sees);
+      if (old.seenHash === key) {
+        found = { ...old, contentHash: example.hash, reusedFrom: old.reusedFrom ?? earlier.experimentId, evaluations: [] };
+        break;
+      }
     }
+    if (found !== null) reused.push(found);
+    else toRun.push(example);
   }
   return { toRun, reused };
 }
@@ -180,31 +187,35 @@ export interface EvaluationJob<E extends EvaluatorSpec = EvaluatorSpec> {
 
 /**
  * Evaluations to copy (`[sourceId, record]`) and to compute, for the runs without an error:
- * copied where the earlier experiment had an evaluator of the same name and fingerprint whose
- * evaluation of that example ended without an error with an equal `seenHash`.
+ * copied from the newest earlier experiment that had an evaluator of the same name and
+ * fingerprint whose evaluation of that example ended without an error with an equal `seenHash`.
  */
 export function planEvaluations<E extends EvaluatorSpec>(
   pairs: readonly [ExampleRecord, RunRecord][],
   evaluators: readonly E[],
-  previous: Previous | null,
+  previous: readonly Previous[],
 ): { copied: [string, EvaluationRecord][]; jobs: EvaluationJob<E>[] } {
   const copied: [string, EvaluationRecord][] = [];
   const jobs: EvaluationJob<E>[] = [];
   for (const [example, run] of pairs) {
     if (run.error !== null) continue;
-    const oldRun = previous?.runs.get(run.sourceId);
     for (const evaluator of evaluators) {
       const key = evaluationHash(example, evaluator.sees, run.output);
-      const old = oldRun?.evaluations.find((e) => e.name === evaluator.name);
-      const same = previous !== null && previous.evaluators[evaluator.name] === evaluator.fingerprint;
-      if (same && old !== undefined && old.error === null && old.seenHash === key) {
-        copied.push([run.sourceId, { ...old, reused: true }]);
-      } else {
-        jobs.push({ example, run, evaluator, seenHash: key });
-      }
+      const old = earlierEvaluation(run.sourceId, evaluator, key, previous);
+      if (old !== null) copied.push([run.sourceId, { ...old, reused: true }]);
+      else jobs.push({ example, run, evaluator, seenHash: key });
     }
   }
   return { copied, jobs };
+}
+
+function earlierEvaluation(sourceId: string, evaluator: EvaluatorSpec, key: string, previous: readonly Previous[]): EvaluationRecord | null {
+  for (const earlier of previous) {
+    if (earlier.evaluators[evaluator.name] !== evaluator.fingerprint) continue;
+    const old = earlier.runs.get(sourceId)?.evaluations.find((e) => e.name === evaluator.name);
+    if (old !== undefined && old.error === null && old.seenHash === key) return old;
+  }
+  return null;
 }
 
 /**
