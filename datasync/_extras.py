@@ -12,6 +12,8 @@ postgres    psycopg                                     a ``postgresql://`` stor
 zstd        zstandard                                   ``.zst`` / ``.zstd`` sources
 http        aiohttp                                     ``http(s)://`` sources (fsspec)
 s3, gcs     s3fs, gcsfs                                 ``s3://``, ``gs://`` sources
+polars      polars (and pyarrow)                        polars DataFrames in, ``to_polars()``
+hf          datasets (and pyarrow)                      Hugging Face datasets in
 ==========  ==========================================  =====================================
 
 :func:`require` imports a module or raises :class:`~datasync.errors.MissingExtraError`
@@ -40,6 +42,8 @@ EXTRA_OF: Final = {
     "aiohttp": "http",
     "s3fs": "s3",
     "gcsfs": "gcs",
+    "polars": "polars",
+    "datasets": "hf",
 }
 
 

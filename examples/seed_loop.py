@@ -20,7 +20,8 @@ if not os.environ.get("DATASYNC_URL"):  # a fresh store: the checks below count 
     os.environ["DATASYNC_STORE"] = os.path.join(tempfile.mkdtemp(), "store.sqlite")
 
 # ---- the seed's code, as written ------------------------------------------------------------
-from datasync import Client  # was: from phoenix.client import Client
+# fmt: off
+from datasync import Client  # noqa: I001 - was: from phoenix.client import Client
 from datasync import run_experiment  # was: from phoenix.client.experiments import ...
 
 client = Client()
@@ -48,7 +49,7 @@ exp_v1 = run_experiment(
 )
 
 examples_v2 = [
-    {"id": "q1", "input": {"question": "What is AI?"}, "output": {"answer": "Artificial Intelligence"}, "metadata": {}},  # noqa: E501
+    {"id": "q1", "input": {"question": "What is AI?"}, "output": {"answer": "Artificial Intelligence"}, "metadata": {}},  # noqa: E501 - as written
     {"id": "q3", "input": {"question": "What is RL?"}, "output": {"answer": "..."}, "metadata": {}},
 ]
 
@@ -63,6 +64,7 @@ exp_v2 = run_experiment(
     task=task,
     experiment_name="support-v2",
 )
+# fmt: on
 # ---- what it did ------------------------------------------------------------------------------
 
 print(f"v1: version {dataset_v1.version_id} {dataset_v1.summary}")

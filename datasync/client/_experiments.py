@@ -155,7 +155,7 @@ class Experiment:
         """A pandas DataFrame, one row per run (each example, each repetition): ``id``,
         ``input``, ``expected``, ``output``, ``error``, ``latency_seconds``, ``reused``
         (bool), ``reused_from``, and per evaluator ``score.NAME`` (and ``label.NAME`` when
-        it gave labels). Raises :class:`UsageError` (``missing_dependency``) without pandas."""
+        it gave labels). Raises :class:`~datasync.errors.MissingExtraError` without pandas."""
         from datasync.client._frames import experiment_frame
 
         return experiment_frame(self)

@@ -1,7 +1,7 @@
 """DataFrames out: a dataset version as pandas, pyarrow or polars, an experiment as pandas.
 
 Every library is optional and imported here, on first use; a missing one is a
-:class:`UsageError` (``missing_dependency``) naming the package to install.
+:class:`~datasync.errors.MissingExtraError` naming the extra to install.
 
 A version becomes one row per example with the columns ``id``, ``input``, ``output`` and
 ``metadata``, the last three JSON objects (structs in Arrow and polars, dicts in pandas).
@@ -12,30 +12,16 @@ an example lacked come back as ``null`` (as in a Parquet file).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from datasync.errors import UsageError
+from datasync._extras import require
 from datasync.sync import EXAMPLE_KEYS, ExampleData
 
 if TYPE_CHECKING:
     from datasync.client._experiments import Experiment
 
 __all__ = ["arrow_table", "experiment_frame", "pandas_frame", "polars_frame"]
-
-_EXTRAS = {"pandas": "pandas", "polars": "polars", "pyarrow": "pyarrow"}
-
-
-def _require(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise UsageError(
-            f"this needs the {module} package: pip install {_EXTRAS[module]}",
-            code="missing_dependency",
-            details={"package": module},
-        ) from None
 
 
 def _rows(examples: Iterable[ExampleData]) -> list[dict[str, Any]]:
@@ -45,13 +31,13 @@ def _rows(examples: Iterable[ExampleData]) -> list[dict[str, Any]]:
 def pandas_frame(examples: Iterable[ExampleData]) -> Any:
     """A pandas DataFrame of ``examples`` (columns ``id``, ``input``, ``output``,
     ``metadata``)."""
-    pandas = _require("pandas")
+    pandas = require("pandas", "Dataset.to_pandas()")
     return pandas.DataFrame(_rows(examples), columns=list(EXAMPLE_KEYS))
 
 
 def arrow_table(examples: Iterable[ExampleData]) -> Any:
     """A pyarrow Table of ``examples`` (the objects as struct columns)."""
-    pyarrow = _require("pyarrow")
+    pyarrow = require("pyarrow", "Dataset.to_arrow()")
     rows = _rows(examples)
     if not rows:
         return pyarrow.table({key: pyarrow.array([], pyarrow.null()) for key in EXAMPLE_KEYS})
@@ -60,7 +46,7 @@ def arrow_table(examples: Iterable[ExampleData]) -> Any:
 
 def polars_frame(examples: Iterable[ExampleData]) -> Any:
     """A polars DataFrame of ``examples`` (the objects as struct columns)."""
-    polars = _require("polars")
+    polars = require("polars", "Dataset.to_polars()")
     rows = _rows(examples)
     if not rows:
         return polars.DataFrame(schema=dict.fromkeys(EXAMPLE_KEYS, polars.Null))
@@ -71,7 +57,7 @@ def experiment_frame(experiment: Experiment) -> Any:
     """One row per run: ``id``, ``input``, ``expected``, ``output``, ``error``,
     ``latency_seconds``, ``reused`` (bool), ``reused_from`` (the experiment id, or ``None``),
     then ``score.NAME`` for each evaluator and ``label.NAME`` for those that gave a label."""
-    pandas = _require("pandas")
+    pandas = require("pandas", "Experiment.to_pandas()")
     examples = {e.source_id: e for e in experiment.examples()}
     rows: list[dict[str, Any]] = []
     labelled: set[str] = set()

@@ -116,8 +116,8 @@ class Dataset(TaggedDataset):
 
     def to_pandas(self, where: Mapping[str, Any] | None = None) -> Any:
         """This version as a pandas DataFrame: one row per example, columns ``id``,
-        ``input``, ``output``, ``metadata``. Raises :class:`UsageError`
-        (``missing_dependency``) without pandas."""
+        ``input``, ``output``, ``metadata``. Raises :class:`~datasync.errors.MissingExtraError`
+        without pandas."""
         from datasync.client._frames import pandas_frame
 
         return pandas_frame(self.examples(where))
@@ -130,7 +130,7 @@ class Dataset(TaggedDataset):
 
     def to_polars(self, where: Mapping[str, Any] | None = None) -> Any:
         """This version as a polars DataFrame (``input``, ``output``, ``metadata`` as
-        structs). Raises :class:`UsageError` (``missing_dependency``) without polars."""
+        structs). Raises :class:`~datasync.errors.MissingExtraError` without polars."""
         from datasync.client._frames import polars_frame
 
         return polars_frame(self.examples(where))

@@ -17,7 +17,7 @@ The *parts* of the example a function sees decide when an earlier result may be 
 code only ever reads constant keys of it (``example["input"]``, ``example.get("metadata")``,
 ``example.output``, ``example["id"]``): then it sees just those parts (``id`` is identity,
 not content). Any other use of ``example`` (passed on, iterated, ``dict(example)``, used by
-a nested function) counts as seeing all three.
+a nested function, never reading it by name) counts as seeing all three.
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def _example_parts(function: Callable[..., Any]) -> tuple[str, ...] | None:
         return None
     ops = list(dis.get_instructions(code))
     parts: set[str] = set()
+    read = False
     for i, ins in enumerate(ops):
         if ins.opname not in _PLAIN_LOADS:
             named = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)
@@ -189,4 +190,6 @@ def _example_parts(function: Callable[..., Any]) -> tuple[str, ...] | None:
         part = table[key]
         if part is not None:
             parts.add(part)
-    return tuple(sorted(parts))
+        read = True
+    # Never read by name (``locals()``, ``eval``, or not at all): count it as seen whole.
+    return tuple(sorted(parts)) if read else None

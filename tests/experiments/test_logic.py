@@ -46,8 +46,8 @@ def test_parameters_bind_by_name_in_any_order() -> None:
 
 
 def test_example_binding_sees_everything_and_its_seen_hash_is_the_content_hash() -> None:
-    binding = bind(lambda example: example.source_id)
-    assert binding.call(EXAMPLE) == "e1"
+    binding = bind(lambda example: (example.source_id, dict(example)))
+    assert binding.call(EXAMPLE)[0] == "e1"
     assert seen_hash(EXAMPLE, binding) == content_hash(
         EXAMPLE.input, EXAMPLE.output, EXAMPLE.metadata
     )

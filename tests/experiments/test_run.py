@@ -194,7 +194,7 @@ def test_what_the_task_binds_decides_reuse(client: Client) -> None:
 
     def by_example(example: Any) -> str:
         seen.append(example.source_id)
-        return str(example.source_id)
+        return str(dict(example))  # the whole example: a metadata change re-runs it
 
     run_experiment(v1, by_input, client=client, experiment_name="in")
     run_experiment(v1, by_example, client=client, experiment_name="ex")

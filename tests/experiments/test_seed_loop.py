@@ -59,10 +59,14 @@ def test_a_task_reading_constant_keys_of_example_sees_only_those_parts() -> None
     def loops_over_keys(example: Any) -> Any:
         return [example[k] for k in ("input",)]
 
+    def never_names_it(example: Any) -> Any:
+        return locals()
+
     assert bind(task).parts == ("input",)
     assert bind(reads_metadata).parts == ("metadata", "output")
     everything = ("input", "metadata", "output")
     assert bind(passes_it_on).parts == bind(loops_over_keys).parts == everything
+    assert bind(never_names_it).parts == everything
 
 
 def test_the_seed_loop_runs_q3_and_reuses_q1_across_experiment_names(

@@ -145,7 +145,14 @@ def tricky_rows() -> list[dict[str, Any]]:
 def test_ts_push_then_python_push_of_same_rows_is_a_noop(live: Live) -> None:
     data = tricky_rows()
     first = live.upsert_ts("qa", data)
-    assert first["summary"] == {"created": 308, "patched": 0, "deleted": 0, "unchanged": 0}
+    assert first["summary"] == {
+        "created": 308,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "added": 308,
+        "updated": 0,
+    }
     assert (first["noOp"], first["total"], first["datasetName"]) == (False, 308, "qa")
     again = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
     assert again.no_op and again.version_id == first["versionId"]
@@ -167,7 +174,14 @@ def test_python_push_then_ts_push_of_same_rows_is_a_noop(live: Live) -> None:
     again = live.upsert_ts("qa", list(reversed(data)))
     assert again["noOp"] is True
     assert (again["versionId"], again["baseVersionId"]) == (first.version_id, first.version_id)
-    assert again["summary"] == {"created": 0, "patched": 0, "deleted": 0, "unchanged": 308}
+    assert again["summary"] == {
+        "created": 0,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 308,
+        "added": 0,
+        "updated": 0,
+    }
     assert live.versions("qa") == [first.version_id]
 
 
@@ -180,7 +194,14 @@ def test_ts_mixed_change_summary_is_exact_and_store_matches(live: Live) -> None:
     removed = {changed[i]["id"] for i in range(7, 2000, 200)}  # 10 deleted
     changed = [r for r in changed if r["id"] not in removed] + rows(10, start=5000)  # 10 new
     v2 = live.upsert_ts("qa", changed, ', message: "v2", tags: { team: "ml" }')
-    assert v2["summary"] == {"created": 10, "patched": 20, "deleted": 10, "unchanged": 1970}
+    assert v2["summary"] == {
+        "created": 10,
+        "patched": 20,
+        "deleted": 10,
+        "unchanged": 1970,
+        "added": 10,
+        "updated": 20,
+    }
     assert (v2["baseVersionId"], v2["total"], v2["noOp"]) == (v1.version_id, 2000, False)
     expected = {str(r["id"]): {k: r[k] for k in ("input", "output", "metadata")} for r in changed}
     assert live.state("qa") == expected
@@ -193,7 +214,14 @@ def test_ts_mixed_change_summary_is_exact_and_store_matches(live: Live) -> None:
 def test_ts_append_mode_never_deletes(live: Live) -> None:
     live.upsert_ts("qa", rows(50))
     out = live.upsert_ts("qa", rows(5, start=100), ', mode: "append"')
-    assert out["summary"] == {"created": 5, "patched": 0, "deleted": 0, "unchanged": 50}
+    assert out["summary"] == {
+        "created": 5,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 50,
+        "added": 5,
+        "updated": 0,
+    }
     assert len(live.state("qa")) == 55
 
 
@@ -228,7 +256,14 @@ def test_ts_conflict_replans_once_and_wins(live: Live) -> None:
     _, v2, v3 = reversed(live.versions("qa"))
     assert out["result"]["baseVersionId"] == v2 and out["result"]["versionId"] == v3
     # The interloper mirrored 10 rows onto v2; the re-plan against v2 restores the rest.
-    assert out["result"]["summary"] == {"created": 90, "patched": 10, "deleted": 0, "unchanged": 0}
+    assert out["result"]["summary"] == {
+        "created": 90,
+        "patched": 10,
+        "deleted": 0,
+        "unchanged": 0,
+        "added": 90,
+        "updated": 10,
+    }
     expected = {str(r["id"]): {k: r[k] for k in ("input", "output", "metadata")} for r in mine}
     assert live.state("qa") == expected
 
@@ -307,7 +342,14 @@ return { versions, byTag: byTag.map((d) => d.name), all: all.map((d) => d.name),
     assert out["page"]["nextCursor"] is not None and out["every"] == tests
     first = out["page"]["items"][0]
     assert first["hash"] == content_hash(first["input"], first["output"], first["metadata"])
-    assert out["got"]["summary"] == {"created": 30, "patched": 0, "deleted": 0, "unchanged": 0}
+    assert out["got"]["summary"] == {
+        "created": 30,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "added": 30,
+        "updated": 0,
+    }
     assert (out["got"]["versionId"], out["got"]["total"]) == (v1.version_id, 30)
 
 
@@ -745,8 +787,10 @@ def test_ts_diff_versions_equals_python_and_pages(live: Live) -> None:
     )
     python = live.python.datasets.diff_versions("qa", v1.version_id, v2.version_id)
     assert (out["a"], out["b"]) == (v1.version_id, v2.version_id)
-    assert out["summary"] == python.summary.to_dict()
-    assert out["summary"] == {"created": 2, "patched": 9, "deleted": 1, "unchanged": 20}
+    counts = {k: out["summary"][k] for k in ("created", "patched", "deleted", "unchanged")}
+    assert counts == python.summary.to_dict()
+    assert counts == {"created": 2, "patched": 9, "deleted": 1, "unchanged": 20}
+    assert (out["summary"]["added"], out["summary"]["updated"]) == (2, 9)
     expected = [
         {
             "sourceId": c.source_id,
@@ -761,3 +805,70 @@ def test_ts_diff_versions_equals_python_and_pages(live: Live) -> None:
     assert out["changes"] == expected
     missing = live.node("return await client.datasets.diffVersions('qa', 1, 999);")
     assert missing["thrown"]["code"] == "version_not_found"
+
+
+SEED_V1 = [
+    {"id": "q1", "input": {"question": "What is AI?"}, "output": {"answer": "..."}, "metadata": {}},
+    {"id": "q2", "input": {"question": "What is ML?"}, "output": {"answer": "..."}, "metadata": {}},
+]
+SEED_V2 = [
+    {"id": "q1", "input": {"question": "What is AI?"}, "output": {"answer": "AI"}, "metadata": {}},
+    {"id": "q3", "input": {"question": "What is RL?"}, "output": {"answer": "..."}, "metadata": {}},
+]
+
+
+def test_ts_seed_loop_reuses_across_names_with_per_dataset_versions(live: Live) -> None:
+    """The seed's TypeScript loop: another dataset pushed in between does not shift version
+    numbers; the summary carries added/updated; the task gets the example with `id`; the
+    second experiment (another name, no taskVersion) runs q3 only and says where q1 came from."""
+    live.upsert_ts("elsewhere", SEED_V1)
+    out = live.node(
+        """
+        const asked = [];
+        const task = async (example) => {
+          asked.push(example.id);
+          return { answer: `stub: ${example.input.question}` };
+        };
+        const dataset = { datasetName: "support-benchmark" };
+        const up = (examples) =>
+          client.datasets.upsertDataset({ dataset, examples, sourceIdKey: "id" });
+        const run = (name, v) => ds.runExperiment({
+          client, experimentName: name, task,
+          dataset: { datasetId: v.datasetId, versionId: v.versionId },
+        });
+        const v1 = await up(input.v1);
+        const e1 = await run("support-v1", v1);
+        const v2 = await up(input.v2);
+        asked.length = 0;
+        const e2 = await run("support-v2", v2);
+        const runs = [];
+        for await (const r of client.experiments.iterRuns(e2.experimentId)) {
+          runs.push([r.sourceId, r.reusedFrom]);
+        }
+        return {
+          v1: v1.versionId, v2: v2.versionId, summary: v2.summary, e1: e1.experimentId,
+          ran: e2.ran, reused: e2.reused, asked, runs, text: e2.reuseSummary,
+          sources: e2.reusedSources,
+        };
+        """,
+        {"v1": SEED_V1, "v2": SEED_V2},
+    )
+    assert (out["v1"], out["v2"]) == (1, 2)
+    assert out["summary"] == {
+        "created": 1,
+        "patched": 1,
+        "deleted": 1,
+        "unchanged": 0,
+        "added": 1,
+        "updated": 1,
+    }
+    assert (out["ran"], out["reused"], out["asked"]) == (1, 1, ["q3"])
+    assert out["runs"] == [["q1", out["e1"]], ["q3", None]]
+    assert out["text"] == f"reused 1 from experiment {out['e1']} 'support-v1'"
+    assert out["sources"] == [{"experimentId": out["e1"], "name": "support-v1", "count": 1}]
+    assert live.versions("support-benchmark") == [2, 1]
+    first = live.node(
+        "return await client.datasets.getDataset("
+        "{ datasetName: 'support-benchmark' }, { versionId: 1 });"
+    )
+    assert first["versionId"] == 1 and first["total"] == 2
