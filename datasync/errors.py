@@ -8,7 +8,8 @@ The tree::
     ├── SourceError               bad input data in a source        (HTTP 422)  + location
     ├── ValidationError           a request or commit is invalid    (HTTP 422)
     │   ├── HashMismatchError     a received hash is not what the server computes
-    │   └── TagError              a tag breaks the documented limits
+    │   ├── TagError              a tag breaks the documented limits
+    │   └── DeleteGuardError      a mirror push would delete too much (--max-delete)
     ├── NotFoundError             no such dataset, version, ...     (HTTP 404)
     ├── ConflictError             the base version is not the head  (HTTP 409)
     ├── AuthError                 missing or wrong API key          (HTTP 401)
@@ -135,6 +136,14 @@ class TagError(ValidationError):
 
     kind = "tag"
     default_code = "invalid_tag"
+
+
+class DeleteGuardError(ValidationError):
+    """A mirror push would delete more than its limit allows (``empty_source``: the source
+    holds no examples; ``too_many_deletes``: more than ``--max-delete``); nothing is written."""
+
+    kind = "delete_guard"
+    default_code = "too_many_deletes"
 
 
 class NotFoundError(DatasyncError):

@@ -118,13 +118,22 @@ def mapping_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def connect(args: argparse.Namespace) -> Client:
-    """The :class:`Client` the options name. Raises :class:`UsageError` for both kinds."""
+def connect(args: argparse.Namespace, *, create: bool = False) -> Client:
+    """The :class:`Client` the options name, and (without ``--json``) a line on stderr that
+    says where the data lives. Only ``create`` (push) makes an embedded store that does not
+    exist; else :class:`NotFoundError` (``store_not_found``). Raises :class:`UsageError` for
+    both kinds, or an empty ``DATASYNC_*`` variable."""
     if args.server and args.store:
         raise UsageError("give --server or --store, not both", code="bad_option")
     if args.store:
-        return Client(store=args.store)
-    return Client(base_url=args.server, api_key=args.api_key)
+        client = Client(store=args.store, create=create)
+    else:
+        client = Client(base_url=args.server, api_key=args.api_key, create=create)
+    if not getattr(args, "json", False):
+        kind = "server" if client.is_remote else "store"
+        verb = "created" if client.created_store else "using"
+        print(f"datasync: {verb} {kind} {client.target}", file=sys.stderr)
+    return client
 
 
 def fail_json(exc: DatasyncError) -> int:

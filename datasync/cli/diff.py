@@ -113,9 +113,11 @@ def _plan(args: argparse.Namespace, version_id: int | None) -> int:
         diff = client.datasets.diff(
             **mapping_kwargs(args), progress=progress, version_id=version_id
         )
+        target = client.target
     if args.json:
         out: dict[str, Any] = {
             "dataset": str(args.dataset),
+            "target": target,
             "dataset_id": diff.dataset_id,
             "base_version_id": diff.base_version_id,
             "mode": diff.mode.value,
@@ -127,8 +129,8 @@ def _plan(args: argparse.Namespace, version_id: int | None) -> int:
         s = diff.summary
         label = args.dataset if version_id is None else f"{args.dataset}@{version_id}"
         print(
-            f"{label}: created {s.created}, patched {s.patched}, deleted {s.deleted},"
-            f" unchanged {s.unchanged}"
+            f"{label} at {target}: created {s.created}, patched {s.patched},"
+            f" deleted {s.deleted}, unchanged {s.unchanged}"
         )
         for kind, mark in _MARKS.items():
             ids = diff.ids(kind)

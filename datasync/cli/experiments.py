@@ -26,7 +26,9 @@ def register(subparsers: Any) -> None:
         "--tag", type=tag_pair, action="append", default=[], metavar="K=V",
         help="only experiments tagged K=V (repeat: all must hold)",
     )  # fmt: skip
-    ls.add_argument("--json", action="store_true", help="a JSON list of experiments")
+    ls.add_argument(
+        "--json", action="store_true", help='one JSON object: {"target", "experiments": [...]}'
+    )
     show = actions.add_parser("show", help="an experiment: counts, scores, runs")
     show.add_argument("id", type=int, metavar="ID")
     show.add_argument("--json", action="store_true", help="the experiment and its runs as JSON")
@@ -43,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     """Do the action; returns the exit code."""
     try:
         with connect(args) as client:
+            target = client.target
             if args.action == "ls":
                 items = client.experiments.list(args.dataset, args.name, dict(args.tag))
                 data: Any = [e.to_dict() for e in items]
@@ -56,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
             return fail_json(exc)
         raise
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        if args.action == "ls":
+            out = {"target": target, "experiments": data}
+        else:
+            out = {"target": target, **data}
+        print(json.dumps(out, ensure_ascii=False))
         return 0
     if args.action == "ls":
         _print_list(data)

@@ -23,7 +23,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("name", metavar="NAME", help="a dataset name or id")
     add_tag_filter_args(parser, "versions")
-    parser.add_argument("--json", action="store_true", help="one JSON object per version, a list")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object: {"target", "dataset", "versions": [...]}',
+    )
     add_connection_args(parser)
     parser.set_defaults(func=run)
 
@@ -32,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the history; returns the exit code."""
     try:
         with connect(args) as client:
+            target = client.target
             versions = client.datasets.list_versions(args.name, tags=tag_filter(args))
             changes = [] if args.json else client.datasets.tag_history(args.name)
     except DatasyncError as exc:
@@ -40,12 +45,13 @@ def run(args: argparse.Namespace) -> int:
         raise
     if args.json:
         rows = [{"version": v.id, **v.to_wire()} for v in versions]
-        print(json.dumps(rows, ensure_ascii=False))
+        out = {"target": target, "dataset": args.name, "versions": rows}
+        print(json.dumps(out, ensure_ascii=False))
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{args.name}: {len(versions)} version(s)")
+    table = Table(title=f"{args.name} in {target}: {len(versions)} version(s)")
     for column in ("version", "created", "+", "~", "-", "=", "total", "mode", "message", "tags"):
         table.add_column(column, justify="right" if len(column) == 1 else "left")
     for v in versions:

@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
         " --tag and --has-tag keep only datasets with those tags. Exit 0, 1 error, 2 usage.",
     )
     add_tag_filter_args(parser, "datasets")
-    parser.add_argument("--json", action="store_true", help="a JSON list of datasets")
+    parser.add_argument(
+        "--json", action="store_true", help='one JSON object: {"target", "datasets": [...]}'
+    )
     add_connection_args(parser)
     parser.set_defaults(func=run)
 
@@ -29,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the datasets; returns the exit code."""
     try:
         with connect(args) as client:
+            target = client.target
             rows = []
             for info in client.datasets.list_datasets(tags=tag_filter(args)):
                 count = (
@@ -42,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
             return fail_json(exc)
         raise
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False))
+        print(json.dumps({"target": target, "datasets": rows}, ensure_ascii=False))
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(rows)} dataset(s)")
+    table = Table(title=f"{len(rows)} dataset(s) in {target}")
     for column in ("id", "name", "head", "examples", "created", "tags"):
         table.add_column(column)
     for row in rows:

@@ -16,8 +16,9 @@ from datasync.cli._connection import (
     progress_bar,
     tag_pair,
 )
-from datasync.client import ChangeSummary, Transfer
-from datasync.errors import DatasyncError
+from datasync.client import ChangeSummary, Client, Transfer
+from datasync.errors import DatasyncError, UsageError
+from datasync.sync import DEFAULT_DELETE_LIMIT, DeleteLimit
 
 #: Exit code of ``--dry-run --exit-code`` when the push would change the dataset.
 DRIFT = 3
@@ -58,6 +59,23 @@ def add_commit_args(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="add or update a tag of the dataset itself (repeatable; also on a no-op push)",
     )
+    parser.add_argument(
+        "--max-delete",
+        type=_max_delete,
+        default=DEFAULT_DELETE_LIMIT,
+        metavar="N|P%",
+        help="refuse a mirror push that would delete more than this: a percentage of the"
+        " dataset (datasets of 10+ examples) or a count (default: 50%%; 100%% allows"
+        " anything). A source with no examples is refused unless it allows deleting all",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_attempts,
+        default=10,
+        metavar="N",
+        help="attempts when other pushes move the head first (re-planned each time, jittered"
+        " backoff, within 120 s; default: 10)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
     parser.add_argument(
         "--exit-code",
@@ -65,6 +83,19 @@ def add_commit_args(parser: argparse.ArgumentParser) -> None:
         help=f"with --dry-run: exit {DRIFT} when the push would change the dataset",
     )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+
+def _max_delete(text: str) -> DeleteLimit:
+    try:
+        return DeleteLimit.parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _attempts(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,9 +118,11 @@ def execute(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
 
 
 def _run(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
-    with connect(args) as client, progress_bar() as progress:
+    # commands that reuse this (import) may not offer the guard's options: the defaults hold
+    max_delete = getattr(args, "max_delete", DEFAULT_DELETE_LIMIT)
+    with connect(args, create=not args.dry_run) as client, progress_bar() as progress:
         if args.dry_run:
-            diff = client.datasets.diff(**kwargs, progress=progress)
+            diff = client.datasets.diff(**kwargs, progress=progress, max_delete=max_delete)
             report = _report(
                 diff.dataset_id,
                 str(args.dataset),
@@ -99,8 +132,13 @@ def _run(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
                 diff.summary,
                 diff.transfer,
             )
+            _where(report, client)
             report["dry_run"] = True
+            if diff.guard is not None:
+                report["guard"] = diff.guard.to_wire()["error"]
             _print(args, report, remote=client.is_remote)
+            if diff.guard is not None:
+                return diff.guard.exit_code
             return DRIFT if args.exit_code and not diff.is_empty else 0
         dataset = client.datasets.upsert_dataset(
             **kwargs,
@@ -108,6 +146,8 @@ def _run(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
             tags=dict(args.tag),
             dataset_tags=dict(args.dataset_tag),
             progress=progress,
+            max_delete=max_delete,
+            retries=getattr(args, "retries", 10),
         )
         report = _report(
             dataset.id,
@@ -118,8 +158,14 @@ def _run(args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
             dataset.summary,
             dataset.transfer,
         )
+        _where(report, client)
         _print(args, report, remote=client.is_remote)
         return 0
+
+
+def _where(report: dict[str, Any], client: Client) -> None:
+    report["target"] = client.target
+    report["store_created"] = client.created_store
 
 
 def _report(
@@ -152,7 +198,7 @@ def _print(args: argparse.Namespace, report: dict[str, Any], *, remote: bool) ->
     s = report["summary"]
     base = report["base_version_id"]
     print(
-        f"{report['dataset']}: planned against "
+        f"{report['dataset']} at {report['target']}: planned against "
         + (f"version {base}" if base is not None else "an empty dataset")
         + f" ({args.mode})"
     )
@@ -164,6 +210,9 @@ def _print(args: argparse.Namespace, report: dict[str, Any], *, remote: bool) ->
         print(
             "  dry run: nothing sent" + ("" if report["no_op"] else " (the push would change it)")
         )
+        if "guard" in report:
+            guard = report["guard"]
+            print(f"  the push would stop here: [{guard['code']}] {guard['message']}")
     elif report["no_op"]:
         print("  no changes: no new version" + (f" (head {base})" if base is not None else ""))
     else:

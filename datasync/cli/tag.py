@@ -66,11 +66,16 @@ def resolve_version(client: Client, name: str, version: str | None) -> int | Non
 
 
 def print_tags(
-    args: argparse.Namespace, name: str, version_id: int | None, tags: dict[str, str]
+    args: argparse.Namespace,
+    name: str,
+    version_id: int | None,
+    tags: dict[str, str],
+    target: str,
 ) -> None:
     """One JSON object with ``--json``, else ``NAME[@V]: k=v k=v``."""
     if args.json:
-        print(json.dumps({"dataset": name, "version_id": version_id, "tags": tags}))
+        out = {"target": target, "dataset": name, "version_id": version_id, "tags": tags}
+        print(json.dumps(out))
         return
     where = name if version_id is None else f"{name}@{version_id}"
     shown = " ".join(f"{k}={v}" for k, v in sorted(tags.items()))
@@ -83,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         name, version = parse_target(args.target)
         pairs = dict(args.pairs)
         with connect(args) as client:
+            target = client.target
             version_id = resolve_version(client, name, version)
             api = client.datasets
             if args.replace:
@@ -95,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             return fail_json(exc)
         raise
-    print_tags(args, name, version_id, tags)
+    print_tags(args, name, version_id, tags, target)
     return 0

@@ -31,11 +31,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         name, version = parse_target(args.target)
         with connect(args) as client:
+            where = client.target
             version_id = resolve_version(client, name, version)
             tags = client.datasets.remove_tags(name, args.keys, version_id=version_id)
     except DatasyncError as exc:
         if args.json:
             return fail_json(exc)
         raise
-    print_tags(args, name, version_id, tags)
+    print_tags(args, name, version_id, tags, where)
     return 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from datasync.client._backend import Backend
@@ -23,21 +24,31 @@ from datasync.client._remote import (
 )
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer, VersionDiff
 from datasync.client._tags import DatasetTagsMixin, TagFilter
-from datasync.errors import ConflictError, NotFoundError, UsageError
+from datasync.errors import ConflictError, DeleteGuardError, NotFoundError, UsageError
 from datasync.store import CommitResult, DatasetInfo, VersionInfo
 from datasync.sync import (
+    DEFAULT_DELETE_LIMIT,
     ChangeKind,
     CommitHeader,
+    DeleteLimit,
     EncodedOperation,
     LeafTable,
     Mode,
     Operation,
+    check_deletes,
     parse_mode,
     validate_dataset_name,
     validate_tags,
 )
 
 __all__ = ["DatasetsAPI", "Progress"]
+
+#: How often a push is attempted, and for how long, while other pushes keep moving the head.
+DEFAULT_RETRIES = 10
+DEFAULT_RETRY_SECONDS = 120.0
+_BACKOFF_FIRST, _BACKOFF_CAP = 0.05, 4.0  # seconds; the n-th wait is up to FIRST * 2**n
+
+MaxDelete = DeleteLimit | float | int | str
 
 #: ``progress(phase, count)``: phases are ``"hash"`` (examples hashed so far) and ``"send"``
 #: (examples put into the commit so far).
@@ -54,6 +65,40 @@ class _Planned:
         return ChangeSummary(
             len(plan.creates), len(plan.patches), len(plan.deletes), plan.unchanged
         )
+
+    def check(self, mode: Mode, limit: DeleteLimit) -> None:
+        """Raise :class:`DeleteGuardError` if this mirror plan deletes more than ``limit``."""
+        if mode is Mode.MIRROR:
+            plan, before = self.plan, self.remote.count
+            deletes = len(plan.deletes)
+            check_deletes(limit, before, deletes, before + len(plan.creates) - deletes)
+
+
+@dataclass
+class _Retry:
+    """Jittered exponential backoff between attempts of a commit that met ``stale_base``."""
+
+    attempts: int
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+    failed: int = 0
+
+    def wait_or_raise(self, dataset: str | int, conflict: ConflictError) -> None:
+        """Sleep before the next attempt, or raise ``conflict`` (with a message that says
+        what happened) when the attempts or the deadline are used up."""
+        self.failed += 1
+        delay = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_FIRST * 2**self.failed))
+        elapsed = time.monotonic() - self.started
+        if self.failed >= self.attempts or elapsed + delay > self.seconds:
+            raise ConflictError(
+                f"dataset {dataset!r} kept changing under this push: {self.failed} attempt(s)"
+                f" in {elapsed:.1f} s each found a newer head (other pushes landed first)."
+                " Nothing of this push was written; run it again, or allow more with"
+                " --retries (Python retries=, retry_seconds=)",
+                code=conflict.code,
+                details={**conflict.details, "attempts": self.failed},
+            ) from conflict
+        time.sleep(delay)
 
 
 class DatasetsAPI(DatasetTagsMixin):
@@ -81,6 +126,9 @@ class DatasetsAPI(DatasetTagsMixin):
         workers: int | None = None,
         source_options: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
+        max_delete: MaxDelete = DEFAULT_DELETE_LIMIT,
+        retries: int = DEFAULT_RETRIES,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
     ) -> Dataset:
         """Make ``dataset`` hold ``examples`` (``mirror``) or add/update them (``append``).
 
@@ -88,16 +136,29 @@ class DatasetsAPI(DatasetTagsMixin):
         path/URI that :func:`datasync.sources.open_source` reads (``source_options`` are its
         extra options, e.g. ``format``, ``strict``). Every example is hashed locally, the plan
         is made against the remote head's manifest summary, and only CREATE/PATCH/DELETE
-        travel, in one commit; a concurrent push (:class:`ConflictError`) makes it plan once
-        more. The dataset (by name) is created on its first push. Nothing changed: no new
-        version (``no_op``). ``tags`` tag the new version; ``dataset_tags`` are added to the
-        dataset's own tags after the push (also on a no-op; checked before anything is sent).
-        Raises :class:`SourceError` (bad data, nothing sent),
+        travel, in one commit. When a concurrent push moved the head first
+        (:class:`ConflictError`, ``stale_base``) it plans again and retries with jittered
+        exponential backoff, up to ``retries`` attempts within ``retry_seconds``. The dataset
+        (by name) is created on its first push. Nothing changed: no new version (``no_op``).
+        ``tags`` tag the new version; ``dataset_tags`` are added to the dataset's own tags
+        after the push (also on a no-op; checked before anything is sent).
+
+        ``max_delete`` guards a mirror push against wiping the dataset: a fraction (``0.5``,
+        the default; applies to datasets of at least 10 examples), a count (``100``), or a
+        string (``"50%"``, ``"100"``); ``1.0`` allows anything. A source with no examples is
+        refused whatever the size unless the limit allows deleting everything. The store
+        checks the commit against the same limit.
+
+        Raises :class:`SourceError` (bad data, nothing sent), :class:`DeleteGuardError`
+        (``empty_source``, ``too_many_deletes``; nothing sent),
         :class:`ValidationError`/:class:`TagError`, :class:`UsageError` (options),
-        :class:`ConflictError` (twice in a row), :class:`TransportError`, :class:`AuthError`.
+        :class:`ConflictError` (attempts or time used up), :class:`TransportError`,
+        :class:`AuthError`.
         """
         started = time.perf_counter()
         mode, tags = self._check(dataset, mode, tags)
+        limit = DeleteLimit.parse(max_delete)
+        retry = _retry(retries, retry_seconds)
         clean_dataset_tags = validate_tags(dataset_tags or {})
         mapping = RowMapping(
             source_id_key,
@@ -112,7 +173,7 @@ class DatasetsAPI(DatasetTagsMixin):
             manifest = _hash(source, progress)
             table = manifest.table()
             result, planned = self._push(
-                dataset, source, manifest, table, mode, message, tags, progress
+                dataset, source, manifest, table, mode, message, tags, progress, limit, retry
             )
         transfer = self._transfer(wire0, started)
         summary = (
@@ -159,10 +220,12 @@ class DatasetsAPI(DatasetTagsMixin):
         message: str | None,
         tags: dict[str, str],
         progress: Progress | None,
+        limit: DeleteLimit,
+        retry: _Retry,
     ) -> tuple[CommitResult | None, _Planned]:
         fingerprints = FAST if mode is Mode.MIRROR else SAFE
         first: CommitResult | None = None  # set when a correction follows a verified miss
-        conflicts = 0
+        retry.started = time.monotonic()  # the deadline counts from the first plan, not hashing
         while True:
             planned = self._plan(dataset, manifest, table, mode, fingerprints)
             if planned.plan.is_empty and planned.remote.dataset_id is not None:
@@ -170,17 +233,25 @@ class DatasetsAPI(DatasetTagsMixin):
                     return first, planned
                 fingerprints = EXACT  # a shortened comparison hid a change: compare in full
                 continue
-            header = CommitHeader(planned.remote.version_id, mode, uuid.uuid4().hex, message, tags)
+            planned.check(mode, limit)  # every plan, the re-plans after a conflict too
+            header = CommitHeader(
+                planned.remote.version_id,
+                mode,
+                uuid.uuid4().hex,
+                message,
+                tags,
+                limit if mode is Mode.MIRROR else None,
+            )
             target: str | int = (
                 planned.remote.dataset_id if planned.remote.dataset_id is not None else dataset
             )
             ops = _operations(source, manifest, planned.plan, progress)
             try:
                 result = self._backend.commit(target, header, ops)
-            except ConflictError:
-                conflicts += 1
-                if conflicts == 2:
+            except ConflictError as exc:
+                if exc.code != "stale_base":
                     raise
+                retry.wait_or_raise(dataset, exc)
                 continue
             result = result if first is None else _merged(first, result)
             if fingerprints.exact or mode is not Mode.MIRROR or self._verified(result, table):
@@ -222,13 +293,17 @@ class DatasetsAPI(DatasetTagsMixin):
         source_options: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
         version_id: int | None = None,
+        max_delete: MaxDelete = DEFAULT_DELETE_LIMIT,
     ) -> Diff:
         """What :meth:`upsert_dataset` with the same arguments would change, without
         changing anything; with ``version_id``, against that version instead of the head.
-        A dataset that does not exist yet diffs as empty. Raises as :meth:`upsert_dataset`
-        does (except :class:`ConflictError`), and :class:`NotFoundError` for a version."""
+        A dataset that does not exist yet diffs as empty. ``guard`` is the
+        :class:`DeleteGuardError` the push would stop with under ``max_delete`` (else
+        ``None``). Raises as :meth:`upsert_dataset` does (except :class:`ConflictError` and
+        :class:`DeleteGuardError`), and :class:`NotFoundError` for a version."""
         started = time.perf_counter()
         mode, _ = self._check(dataset, mode, None)
+        limit = DeleteLimit.parse(max_delete)
         mapping = RowMapping(
             source_id_key,
             source_id_fn,
@@ -245,6 +320,11 @@ class DatasetsAPI(DatasetTagsMixin):
         planned = self._plan(dataset, manifest, table, mode, fingerprints, version_id)
         if planned.plan.is_empty and _missed(planned.remote, table, mode, fingerprints):
             planned = self._plan(dataset, manifest, table, mode, EXACT, version_id)
+        guard: DeleteGuardError | None = None
+        try:
+            planned.check(mode, limit)
+        except DeleteGuardError as exc:
+            guard = exc
         return Diff(
             dataset,
             planned.remote.dataset_id,
@@ -252,6 +332,7 @@ class DatasetsAPI(DatasetTagsMixin):
             mode,
             planned.plan.to_plan(manifest),
             self._transfer(wire0, started),
+            guard,
         )
 
     def diff_versions(
@@ -337,6 +418,14 @@ class DatasetsAPI(DatasetTagsMixin):
         return Transfer(
             wire.sent - wire0[0], wire.received - wire0[1], time.perf_counter() - started
         )
+
+
+def _retry(attempts: int, seconds: float) -> _Retry:
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise UsageError(f"retries must be an integer >= 1, not {attempts!r}", code="bad_option")
+    if not seconds > 0:
+        raise UsageError(f"retry_seconds must be > 0, not {seconds!r}", code="bad_option")
+    return _Retry(attempts, float(seconds))
 
 
 def _missed(remote: RemoteView, table: LeafTable, mode: Mode, fingerprints: Fingerprints) -> bool:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
@@ -88,6 +88,27 @@ def _tags_path(kind: str, ref: str | int, dataset: str | int | None) -> str:
     raise UsageError(f"cannot address {kind} {ref!r} (a version needs its dataset)")
 
 
+def check_server_url(url: str) -> str:
+    """``url`` without a trailing ``/`` if it can name a datasync server; raises
+    :class:`UsageError` (``bad_server_url``) at once, with a hint, for a URL without
+    ``http://``/``https://`` or with the API's ``/v1`` (the client adds it)."""
+    text = url.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        hint = f" (did you mean http://{text}?)" if "://" not in text and text else ""
+        raise UsageError(
+            f"server URL {url!r} must start with http:// or https://{hint}",
+            code="bad_server_url",
+        )
+    if parts.path.rstrip("/").endswith("/v1"):
+        raise UsageError(
+            f"server URL {url!r} ends in /v1: give the server's base URL"
+            f" ({text[: -len('/v1')]}); the client adds /v1 itself",
+            code="bad_server_url",
+        )
+    return text
+
+
 class HttpBackend(Backend):
     """A datasync server at ``base_url`` (``http://host:port``), optionally with an API key."""
 
@@ -101,7 +122,7 @@ class HttpBackend(Backend):
         backoff: float = 0.25,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.location = base_url.rstrip("/")
+        self.location = check_server_url(base_url)
         self.wire = WireCounter()
         self._retries = retries
         self._backoff = backoff

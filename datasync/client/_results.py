@@ -9,6 +9,7 @@ from typing import Any
 from datasync._render import table
 from datasync.client._backend import Backend
 from datasync.client._tags import TaggedDataset
+from datasync.errors import DeleteGuardError
 from datasync.store import DiffPage, VersionInfo
 from datasync.sync import ChangeKind, ExampleChange, ExampleData, Mode, Plan
 
@@ -146,6 +147,8 @@ class Diff:
     mode: Mode
     plan: Plan
     transfer: Transfer = field(default_factory=Transfer)
+    #: The mass-delete guard's refusal the push would meet (``None``: it would pass).
+    guard: DeleteGuardError | None = None
 
     @property
     def summary(self) -> ChangeSummary:

@@ -32,6 +32,7 @@ from datasync.sync import (
     Mode,
     Operation,
     bucket_of,
+    check_deletes,
     hash_mismatch,
     json_text,
     leaf_digest,
@@ -319,6 +320,10 @@ def apply_operations(
                 counts[op.kind] += 1
         if problems:
             raise problems.error()
+        if header.max_delete is not None:
+            deletes = counts[ChangeKind.DELETE]
+            after = before + counts[ChangeKind.CREATE] - deletes
+            check_deletes(header.max_delete, before, deletes, after)
         if writer is not None:
             writer.close()
     except BaseException:

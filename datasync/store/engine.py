@@ -17,13 +17,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
+from datasync._env import STORE_ENV, setting
 from datasync._extras import require
 from datasync.errors import DatasyncError, UsageError
 
 __all__ = ["default_store_url", "make_engine", "normalize_url", "upgrade"]
 
-#: Environment variable naming the embedded store (a path or a database URL).
-STORE_ENV = "DATASYNC_STORE"
 _SCRIPT_LOCATION = "datasync.store:migrations"
 
 
@@ -31,10 +30,11 @@ def default_store_url() -> str:
     """The embedded store: ``$DATASYNC_STORE`` if set, else a SQLite file under the data home.
 
     The default file is ``$XDG_DATA_HOME/datasync/store.sqlite`` (``XDG_DATA_HOME`` defaults
-    to ``~/.local/share``). ``DATASYNC_STORE`` may be a file path or a database URL.
+    to ``~/.local/share``). ``DATASYNC_STORE`` may be a file path or a database URL; set but
+    empty, it is a :class:`UsageError` (``empty_env``).
     """
-    override = os.environ.get(STORE_ENV)
-    if override:
+    override = setting(STORE_ENV)
+    if override is not None:
         return normalize_url(override)
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return normalize_url(str(Path(data_home) / "datasync" / "store.sqlite"))

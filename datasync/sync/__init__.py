@@ -10,6 +10,7 @@ from datasync.sync.decode import (
     hash_mismatch,
     json_text,
 )
+from datasync.sync.guard import DEFAULT_DELETE_LIMIT, MIN_GUARDED, DeleteLimit, check_deletes
 from datasync.sync.manifest import (
     LEAF_BITS,
     LeafTable,
@@ -54,12 +55,15 @@ from datasync.sync.wire import (
 
 __all__ = [
     "EXAMPLE_KEYS",
+    "DEFAULT_DELETE_LIMIT",
     "LEAF_BITS",
     "MAX_TAGS",
+    "MIN_GUARDED",
     "Change",
     "ChangeKind",
     "CommitHeader",
     "DecodedOperation",
+    "DeleteLimit",
     "EncodedOperation",
     "ExampleChange",
     "ExampleData",
@@ -71,6 +75,7 @@ __all__ = [
     "Plan",
     "Summary",
     "bucket_of",
+    "check_deletes",
     "child_nodes",
     "classify",
     "content_of",

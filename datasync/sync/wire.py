@@ -16,6 +16,7 @@ import orjson
 
 from datasync.canonical import loads_strict
 from datasync.errors import ValidationError
+from datasync.sync.guard import DeleteLimit
 from datasync.sync.plan import ChangeKind, Mode, parse_mode
 from datasync.sync.tags import validate_tags
 
@@ -147,15 +148,20 @@ class CommitHeader:
     idempotency_key: str | None = None
     message: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    #: The mass-delete guard the store checks against the base (``None``: no limit).
+    max_delete: DeleteLimit | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "base_version_id": self.base_version_id,
             "mode": self.mode.value,
             "idempotency_key": self.idempotency_key,
             "message": self.message,
             "tags": dict(self.tags),
         }
+        if self.max_delete is not None:
+            out["max_delete"] = self.max_delete.to_wire()
+        return out
 
 
 def _where(line: int | None) -> str:
@@ -256,7 +262,10 @@ def parse_header(obj: object, line: int | None = 1) -> CommitHeader:
     if not isinstance(obj, dict):
         raise _invalid("the first line must be a header object", line, "bad_header")
     _check_keys(
-        obj, {"base_version_id", "mode", "idempotency_key", "message", "tags"}, line, "header"
+        obj,
+        {"base_version_id", "mode", "idempotency_key", "message", "tags", "max_delete"},
+        line,
+        "header",
     )
     base = obj.get("base_version_id")
     if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
@@ -268,6 +277,12 @@ def parse_header(obj: object, line: int | None = 1) -> CommitHeader:
     if message is not None and not isinstance(message, str):
         raise _invalid("message must be a string or null", line, "bad_header")
     tags = obj.get("tags") or {}
+    limit = obj.get("max_delete")
     return CommitHeader(
-        base, parse_mode(obj.get("mode", "mirror")), key, message, validate_tags(tags)
+        base,
+        parse_mode(obj.get("mode", "mirror")),
+        key,
+        message,
+        validate_tags(tags),
+        DeleteLimit.from_wire(limit) if limit is not None else None,
     )

@@ -116,12 +116,44 @@ describe("the HTTP client", () => {
     delete process.env["DATASYNC_URL"];
     try {
       assert.throws(() => createClient(), { name: "UsageError", code: "no_server" });
-      assert.throws(() => createClient({ baseUrl: "127.0.0.1:8765" }), { name: "UsageError", code: "no_server" });
+      assert.throws(() => createClient({ baseUrl: "127.0.0.1:8765" }), {
+        name: "UsageError",
+        code: "bad_server_url",
+        message: /did you mean http:\/\/127\.0\.0\.1:8765/,
+      });
+      assert.throws(() => createClient({ baseUrl: "http://127.0.0.1:8765/v1" }), {
+        name: "UsageError",
+        code: "bad_server_url",
+        message: /adds \/v1 itself/,
+      });
       process.env["DATASYNC_URL"] = "http://127.0.0.1:1234/";
       assert.equal(createClient().baseUrl, "http://127.0.0.1:1234");
     } finally {
       if (saved === undefined) delete process.env["DATASYNC_URL"];
       else process.env["DATASYNC_URL"] = saved;
+    }
+  });
+
+  it("refuses a DATASYNC_URL or DATASYNC_API_KEY that is set but empty, naming it", () => {
+    const saved = { url: process.env["DATASYNC_URL"], key: process.env["DATASYNC_API_KEY"] };
+    try {
+      process.env["DATASYNC_URL"] = "";
+      assert.throws(() => createClient(), (err: unknown) => {
+        assert.ok(err instanceof UsageError);
+        assert.equal(err.code, "empty_env");
+        assert.equal(err.details["variable"], "DATASYNC_URL");
+        assert.match(err.message, /DATASYNC_URL is set but empty/);
+        return true;
+      });
+      process.env["DATASYNC_URL"] = "http://127.0.0.1:1234";
+      process.env["DATASYNC_API_KEY"] = " ";
+      assert.throws(() => createClient(), { name: "UsageError", code: "empty_env", message: /DATASYNC_API_KEY/ });
+      assert.equal(createClient({ apiKey: "k" }).baseUrl, "http://127.0.0.1:1234");
+    } finally {
+      for (const [name, value] of [["DATASYNC_URL", saved.url], ["DATASYNC_API_KEY", saved.key]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 

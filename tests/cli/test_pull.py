@@ -62,13 +62,16 @@ def test_log_and_ls_report_versions_and_datasets(run: Run, tmp_path: Path) -> No
     src = tmp_path / "qa.jsonl"
     run("push", str(write(src, rows(5))), "--dataset", "qa", "-m", "one")
     run("push", str(write(src, rows(6))), "--dataset", "qa", "-m", "two", "--tag", "k=v")
-    code, log = run("log", "qa")
+    code, out = run("log", "qa")
+    log = out["versions"]
+    assert out["dataset"] == "qa" and out["target"]
     assert code == 0 and [(v["message"], v["created"], v["total"]) for v in log] == [
         ("two", 1, 6),
         ("one", 5, 5),
     ]
     assert log[0]["tags"] == {"k": "v"}
-    code, listed = run("ls")
+    code, out = run("ls")
+    listed = out["datasets"]
     assert code == 0 and [(d["name"], d["examples"]) for d in listed] == [("qa", 6)]
     code, table = run("log", "qa", as_json=False)
     assert code == 0 and "two" in table and "one" in table

@@ -28,7 +28,10 @@ def test_push_json_reports_the_new_version(run: Run, store: Store, tmp_path: Pat
         "bytes_sent",
         "bytes_received",
         "seconds",
+        "target",
+        "store_created",
     }
+    assert out["store_created"] is False  # the test's store exists already
     assert out["summary"] == {"created": 50, "patched": 0, "deleted": 0, "unchanged": 0}
     head = store.get_version("qa")
     assert (head.id, head.total, head.message, head.tags) == (

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from datasync.client import Client
-from datasync.errors import ConflictError
+from datasync.errors import ConflictError, UsageError
 from datasync.store import Store
 from tests.client.conftest import MakeClient, rows
 
@@ -87,7 +87,9 @@ def test_append_never_deletes_and_mirror_does(client: Client, store: Store) -> N
         "unchanged": 95,
     }
     assert len(stored(store, "qa")) == 105
-    mirrored = client.datasets.upsert_dataset(dataset="qa", examples=rows(10, start=95, tag="!"))
+    mirrored = client.datasets.upsert_dataset(
+        dataset="qa", examples=rows(10, start=95, tag="!"), max_delete=1.0
+    )
     assert mirrored.summary.deleted == 95 and set(stored(store, "qa")) == {
         f"e{i:05d}" for i in range(95, 105)
     }
@@ -107,7 +109,7 @@ def test_concurrent_push_conflict_replans_once(make_client: MakeClient, store: S
 
     first.backend.commit = racing_commit  # type: ignore[method-assign]
     mine = rows(150)
-    result = first.datasets.upsert_dataset(dataset="qa", examples=mine)
+    result = first.datasets.upsert_dataset(dataset="qa", examples=mine, max_delete=0.25)
     assert len(calls) == 2
     versions = store.list_versions("qa").items
     assert versions[0].id == result.version_id and len(versions) == 3
@@ -116,7 +118,29 @@ def test_concurrent_push_conflict_replans_once(make_client: MakeClient, store: S
     assert stored(store, "qa") == as_state(mine)
 
 
-def test_second_conflict_in_a_row_is_raised(make_client: MakeClient, store: Store) -> None:
+def test_conflicts_are_retried_until_the_push_lands(make_client: MakeClient, store: Store) -> None:
+    first, second = make_client(), make_client()
+    first.datasets.upsert_dataset(dataset="qa", examples=rows(20))
+    commit = first.backend.commit
+    pushes = iter(["a", "b", "c"])
+
+    def late_three_times(*args: Any, **kwargs: Any) -> Any:
+        tag = next(pushes, None)
+        if tag is not None:
+            second.datasets.upsert_dataset(dataset="qa", examples=rows(20, tag=tag))
+        return commit(*args, **kwargs)
+
+    first.backend.commit = late_three_times  # type: ignore[method-assign]
+    result = first.datasets.upsert_dataset(dataset="qa", examples=rows(20, tag="mine"))
+    versions = store.list_versions("qa").items
+    assert len(versions) == 5 and versions[0].id == result.version_id
+    assert result.base_version_id == versions[1].id
+    assert stored(store, "qa") == as_state(rows(20, tag="mine"))
+
+
+def test_conflicts_beyond_the_attempts_are_raised_saying_so(
+    make_client: MakeClient, store: Store
+) -> None:
     first, second = make_client(), make_client()
     first.datasets.upsert_dataset(dataset="qa", examples=rows(20))
     commit = first.backend.commit
@@ -127,6 +151,15 @@ def test_second_conflict_in_a_row_is_raised(make_client: MakeClient, store: Stor
         return commit(*args, **kwargs)
 
     first.backend.commit = always_late  # type: ignore[method-assign]
-    with pytest.raises(ConflictError):
-        first.datasets.upsert_dataset(dataset="qa", examples=rows(5))
-    assert stored(store, "qa") == as_state(rows(20, tag="b"))
+    with pytest.raises(ConflictError) as info:
+        first.datasets.upsert_dataset(dataset="qa", examples=rows(5), max_delete=1.0, retries=3)
+    assert info.value.code == "stale_base" and info.value.details["attempts"] == 3
+    assert "3 attempt(s)" in info.value.message and "--retries" in info.value.message
+    assert stored(store, "qa") == as_state(rows(20, tag="c"))
+
+
+def test_retry_options_are_checked(client: Client) -> None:
+    with pytest.raises(UsageError):
+        client.datasets.upsert_dataset(dataset="qa", examples=rows(1), retries=0)
+    with pytest.raises(UsageError):
+        client.datasets.upsert_dataset(dataset="qa", examples=rows(1), retry_seconds=0)

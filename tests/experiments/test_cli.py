@@ -32,11 +32,12 @@ def test_ls_show_and_compare_print_what_the_store_holds(
     run: Run, store_url: str, store: Store
 ) -> None:
     a, b = _two_experiments(store_url)
-    code, listed = run("experiments", "ls", "--dataset", "qa")
+    code, out = run("experiments", "ls", "--dataset", "qa")
+    listed = out["experiments"]
     assert code == 0 and [e["id"] for e in listed] == [b, a]
     assert [(e["ran"], e["reused"]) for e in listed] == [(1, 3), (4, 0)]
     code, tagged = run("experiments", "ls", "--tag", "env=ci")
-    assert [e["id"] for e in tagged] == [a]
+    assert [e["id"] for e in tagged["experiments"]] == [a]
     code, shown = run("experiments", "show", str(b))
     assert code == 0 and shown["reused_from_id"] == a
     assert [r["source_id"] for r in shown["items"]] == ["q1", "q2", "q3", "q9"]

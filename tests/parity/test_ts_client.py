@@ -4,7 +4,8 @@ Each test starts a live uvicorn server over a fresh SQLite store (``serve`` of
 tests/client/conftest.py) and runs short node scripts that import js-parity's build. What is
 checked: a dataset pushed from TypeScript and re-pushed from Python with the same rows is a
 no-op (and the reverse), so both clients hash and bucket identically; summaries are exact for a
-mixed change; a conflict makes the TypeScript client re-plan once; server errors arrive as
+mixed change; a conflict makes the TypeScript client re-plan and retry (a re-plan is guarded
+against mass deletes again); the mass-delete guard refuses an empty source; server errors arrive as
 typed errors with kind, code and message; and the planner's bucket digests and cost-model steps
 match Python's on random inputs. js-parity is installed and built first if needed
 (conftest.py); without node these tests fail with a message.
@@ -233,7 +234,8 @@ const statuses = [];
 const fetchThrough = async (url, init) => {
   if (String(url).endsWith("/commits") && interrupted < input.interrupt) {
     interrupted += 1;
-    await other.datasets.upsertDataset({ dataset: { datasetName: "qa" },
+    await other.datasets.upsertDataset({ dataset: { datasetName: "qa" }, maxDelete: "100%",
+      mode: input.otherMode ?? "mirror",
       examples: input.other.map((r) => ({ ...r, output: { answer: `other ${interrupted}` } })) });
   }
   const response = await fetch(url, init);
@@ -241,8 +243,15 @@ const fetchThrough = async (url, init) => {
   return response;
 };
 const mine = ds.createClient({ fetch: fetchThrough });
-const result = await mine.datasets.upsertDataset({
-  dataset: { datasetName: "qa" }, examples: input.mine });
+let result;
+try {
+  result = await mine.datasets.upsertDataset({
+    dataset: { datasetName: "qa" }, examples: input.mine, retries: input.retries ?? 10 });
+} catch (err) {
+  if (!(err instanceof ds.DatasyncError)) throw err;
+  return { thrown: { name: err.name, kind: err.kind, code: err.code, message: err.message,
+    details: err.details }, commits, statuses };
+}
 return { result, commits, statuses };
 """
 
@@ -268,20 +277,65 @@ def test_ts_conflict_replans_once_and_wins(live: Live) -> None:
     assert live.state("qa") == expected
 
 
-def test_ts_second_conflict_in_a_row_is_raised(live: Live) -> None:
+def test_ts_conflicts_are_retried_until_the_push_lands(live: Live) -> None:
     base = rows(20)
     live.python.datasets.upsert_dataset(dataset="qa", examples=base)
     mine = [{**base[0], "output": {"answer": "mine"}}, *base[1:]]
-    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 2})
+    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 3})
+    assert out["statuses"] == [409, 409, 409, 201]
+    assert out["result"]["versionId"] == live.versions("qa")[0]
+    assert live.state("qa")[str(base[0]["id"])]["output"] == {"answer": "mine"}
+
+
+def test_ts_conflicts_beyond_the_attempts_are_raised(live: Live) -> None:
+    base = rows(20)
+    live.python.datasets.upsert_dataset(dataset="qa", examples=base)
+    mine = [{**base[0], "output": {"answer": "mine"}}, *base[1:]]
+    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 2, "retries": 2})
     thrown = out["thrown"]
-    assert (thrown["name"], thrown["kind"], thrown["code"], thrown["status"]) == (
+    assert (thrown["name"], thrown["kind"], thrown["code"]) == (
         "ConflictError",
         "conflict",
         "stale_base",
-        409,
     )
+    assert out["statuses"] == [409, 409]
+    assert "2 attempt(s)" in thrown["message"] and "retries" in thrown["message"]
     assert thrown["details"]["head_version_id"] == live.versions("qa")[0]
     assert "mine" not in json.dumps(live.state("qa"))  # nothing of this push was applied
+
+
+def test_ts_replan_after_a_conflict_is_guarded_again(live: Live) -> None:
+    base = rows(10)
+    live.python.datasets.upsert_dataset(dataset="qa", examples=base)
+    mine = [{**r, "output": {"answer": "mine"}} for r in base]
+    extra = rows(30, start=100)
+    out = live.node(
+        _INTERLOPER, {"mine": mine, "other": extra, "interrupt": 1, "otherMode": "append"}
+    )
+    assert (out["thrown"]["name"], out["thrown"]["code"]) == (
+        "DeleteGuardError",
+        "too_many_deletes",
+    )
+    assert out["statuses"] == [409]  # the re-plan was never sent
+    assert len(live.state("qa")) == 40
+
+
+def test_ts_empty_source_is_refused_unless_everything_is_allowed(live: Live) -> None:
+    live.upsert_ts("qa", rows(12))
+    out = live.upsert_ts("qa", [])
+    assert (out["thrown"]["name"], out["thrown"]["kind"], out["thrown"]["code"]) == (
+        "DeleteGuardError",
+        "delete_guard",
+        "empty_source",
+    )
+    assert "--max-delete 100%" in out["thrown"]["message"]
+    assert len(live.state("qa")) == 12
+    out = live.upsert_ts("qa", rows(3), ', maxDelete: "100%"')
+    assert out["summary"]["deleted"] == 9 and len(live.state("qa")) == 3
+    out = live.upsert_ts("qa", rows(1), ", maxDelete: 1")
+    assert out["thrown"]["code"] == "too_many_deletes" and len(live.state("qa")) == 3
+    out = live.upsert_ts("qa", rows(1), ", maxDelete: 2")
+    assert out["summary"]["deleted"] == 2 and len(live.state("qa")) == 1
 
 
 def test_server_errors_arrive_as_typed_errors(live: Live) -> None:

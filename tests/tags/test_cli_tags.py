@@ -98,7 +98,7 @@ def test_ls_filters_with_tag_and_has_tag(run: Run, tmp_path: Path) -> None:
     def names(*flags: str) -> list[str]:
         code, out = run("ls", *flags)
         assert code == 0
-        return [d["name"] for d in out]
+        return [d["name"] for d in out["datasets"]]
 
     assert names("--tag", "env=prod") == ["a", "b"]
     assert names("--tag", "env=prod", "--has-tag", "batch") == ["a"]
@@ -123,9 +123,9 @@ def test_log_filters_versions_by_tag(run: Run, qa: list[int]) -> None:
     first, second = qa
     run("tag", f"qa@{first}", "release=2026-11")
     code, out = run("log", "qa", "--tag", "release=2026-11")
-    assert (code, [v["id"] for v in out]) == (0, [first])
-    assert [v["id"] for v in run("log", "qa", "--has-tag", "release")[1]] == [first]
-    assert [v["id"] for v in run("log", "qa")[1]] == [second, first]
+    assert (code, [v["id"] for v in out["versions"]]) == (0, [first])
+    assert [v["id"] for v in run("log", "qa", "--has-tag", "release")[1]["versions"]] == [first]
+    assert [v["id"] for v in run("log", "qa")[1]["versions"]] == [second, first]
 
 
 def test_log_shows_the_tag_history(run: Run, qa: list[int]) -> None:

@@ -6,9 +6,10 @@
 import { randomUUID } from "node:crypto";
 
 import { ConflictError, TransportError, UsageError, ValidationError } from "./errors.js";
+import { DEFAULT_DELETE_LIMIT, type DeleteLimit, type MaxDelete, checkDeletes, parseMaxDelete } from "./guard.js";
 import { type Http, ndjsonGzip, ref } from "./http.js";
 import { LeafTable } from "./manifest.js";
-import { type Mode, type Plan, parseMode } from "./plan.js";
+import { type Mode, type Plan, countOf, parseMode } from "./plan.js";
 import type { ChangeSummary, Dataset, DatasetInfo, ExampleChange, Page, StoredExample, VersionInfo } from "./records.js";
 import { camel, changeSummary } from "./records.js";
 import {
@@ -53,6 +54,57 @@ export interface UpsertOptions extends RowMapping {
   mode?: Mode;
   message?: string;
   tags?: Record<string, string>;
+  /**
+   * The mass-delete guard of a mirror push: `"50%"` (the default; applies to datasets of at
+   * least 10 examples), a count (`100`), a fraction below 1 (`0.5`); `"100%"` allows anything.
+   * A source with no examples is refused unless the limit allows deleting everything.
+   */
+  maxDelete?: MaxDelete;
+  /** Attempts when other pushes move the head first (default 10), within `retrySeconds` (120). */
+  retries?: number;
+  retrySeconds?: number;
+}
+
+const BACKOFF_FIRST_MS = 50;
+const BACKOFF_CAP_MS = 4000;
+
+/** Jittered exponential backoff between attempts of a commit that met `stale_base`. */
+class Retry {
+  private failed = 0;
+  private started = Date.now();
+
+  constructor(
+    private readonly attempts: number,
+    private readonly seconds: number,
+  ) {
+    if (!Number.isSafeInteger(attempts) || attempts < 1) {
+      throw new UsageError(`retries must be an integer >= 1, not ${String(attempts)}`, { code: "bad_option" });
+    }
+    if (!(seconds > 0)) {
+      throw new UsageError(`retrySeconds must be > 0, not ${String(seconds)}`, { code: "bad_option" });
+    }
+  }
+
+  /** The deadline counts from here (the first plan), not from hashing. */
+  start(): void {
+    this.started = Date.now();
+  }
+
+  /** Wait before the next attempt, or throw (saying what happened) when out of attempts or time. */
+  async waitOrThrow(dataset: string | number, conflict: ConflictError): Promise<void> {
+    this.failed += 1;
+    const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** this.failed);
+    const elapsed = Date.now() - this.started;
+    if (this.failed >= this.attempts || elapsed + delay > this.seconds * 1000) {
+      throw new ConflictError(
+        `dataset ${JSON.stringify(dataset)} kept changing under this push: ${this.failed} attempt(s) in` +
+          ` ${(elapsed / 1000).toFixed(1)} s each found a newer head (other pushes landed first). Nothing of` +
+          " this push was written; run it again, or allow more with retries / retrySeconds",
+        { code: conflict.code, details: { ...conflict.details, attempts: this.failed } },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }
 
 export interface ExamplesOptions {
@@ -118,17 +170,22 @@ export class DatasetsAPI implements ManifestSource {
    *
    * Every row is mapped and hashed locally (content hash v1), the plan is made against the
    * head's manifest summary (only differing buckets' entries are fetched), and only
-   * CREATE/PATCH/DELETE travel, in one gzip NDJSON commit. A concurrent push
-   * ({@link ConflictError}) makes it plan once more. Nothing changed: no new version,
-   * `noOp: true`. Throws {@link SourceError} (a bad row; nothing sent),
-   * {@link UsageError}/{@link ValidationError}/{@link TagError}, {@link ConflictError} (twice
-   * in a row), {@link AuthError}, {@link NotFoundError} (an unknown `datasetId`),
-   * {@link TransportError}.
+   * CREATE/PATCH/DELETE travel, in one gzip NDJSON commit. When another push moved the
+   * head first ({@link ConflictError}, `stale_base`) it plans again and retries with jittered
+   * exponential backoff (`retries` attempts within `retrySeconds`). Every plan is checked
+   * against `maxDelete` before it is sent. Nothing changed: no new version, `noOp: true`.
+   * Throws {@link SourceError} (a bad row; nothing sent), {@link DeleteGuardError}
+   * (`empty_source`, `too_many_deletes`; nothing sent),
+   * {@link UsageError}/{@link ValidationError}/{@link TagError}, {@link ConflictError}
+   * (attempts or time used up), {@link AuthError}, {@link NotFoundError} (an unknown
+   * `datasetId`), {@link TransportError}.
    */
   async upsertDataset(options: UpsertOptions): Promise<Dataset> {
     const target = refOf(options.dataset);
     const mode = parseMode(options.mode ?? "mirror");
     const tags = checkTags(options.tags);
+    const limit = parseMaxDelete(options.maxDelete ?? DEFAULT_DELETE_LIMIT);
+    const retry = new Retry(options.retries ?? 10, options.retrySeconds ?? 120);
     const mapping: RowMapping = {};
     for (const key of ["sourceIdKey", "sourceIdFn", "inputKeys", "outputKeys", "metadataKeys"] as const) {
       if (options[key] !== undefined) (mapping as Record<string, unknown>)[key] = options[key];
@@ -140,7 +197,7 @@ export class DatasetsAPI implements ManifestSource {
     // commit; a miss is planned again at full length and committed as a correction.
     let fingerprints = mode === "mirror" ? FAST : SAFE;
     let first: Dataset | null = null;
-    let conflicts = 0;
+    retry.start();
     for (;;) {
       const remote = await remoteView(this, target, table, hashes.size, fingerprints);
       const plan = planAgainst(hashes, remote, mode);
@@ -149,11 +206,17 @@ export class DatasetsAPI implements ManifestSource {
         fingerprints = EXACT;
         continue;
       }
+      const guard = mode === "mirror" ? limit : null;
+      if (guard !== null) {
+        const deletes = countOf(plan, "delete");
+        checkDeletes(guard, remote.count, deletes, remote.count + countOf(plan, "create") - deletes);
+      }
       let result: Dataset;
       try {
-        result = await this.commit(remote.datasetId ?? target, remote.versionId, mode, options.message, tags, plan, local);
+        result = await this.commit(remote.datasetId ?? target, remote.versionId, mode, options.message, tags, plan, local, guard);
       } catch (err) {
-        if (!(err instanceof ConflictError) || ++conflicts === 2) throw err;
+        if (!(err instanceof ConflictError) || err.code !== "stale_base") throw err;
+        await retry.waitOrThrow(target, err);
         continue;
       }
       result = first === null ? result : merged(first, result);
@@ -189,8 +252,10 @@ export class DatasetsAPI implements ManifestSource {
     tags: Record<string, string>,
     plan: Plan,
     local: Map<string, LocalExample>,
+    maxDelete: DeleteLimit | null,
   ): Promise<Dataset> {
-    const header = { base_version_id: base, mode, idempotency_key: randomUUID(), message: message ?? null, tags };
+    const header: Record<string, unknown> = { base_version_id: base, mode, idempotency_key: randomUUID(), message: message ?? null, tags };
+    if (maxDelete !== null) header["max_delete"] = maxDelete;
     const lines: unknown[] = [header];
     for (const change of plan.changes) {
       if (change.kind === "delete") continue;

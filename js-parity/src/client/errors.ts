@@ -8,7 +8,8 @@
  * ├── SourceError          a bad row handed to upsertDataset; `location` = "<rows> row N"
  * ├── ValidationError      a request or commit is invalid (422)
  * │   ├── HashMismatchError
- * │   └── TagError
+ * │   ├── TagError
+ * │   └── DeleteGuardError a mirror push would delete too much (`maxDelete`)
  * ├── NotFoundError        no such dataset, version, experiment (404)
  * ├── ConflictError        the base version is no longer the head (409)
  * ├── AuthError            missing or wrong API key (401)
@@ -89,6 +90,12 @@ export class TagError extends ValidationError {
   static override readonly defaultCode: string = "invalid_tag";
 }
 
+/** A mirror push would delete more than `maxDelete` allows (`empty_source`, `too_many_deletes`). */
+export class DeleteGuardError extends ValidationError {
+  static override readonly kind: string = "delete_guard";
+  static override readonly defaultCode: string = "too_many_deletes";
+}
+
 export class NotFoundError extends DatasyncError {
   static override readonly kind: string = "not_found";
   static override readonly defaultCode: string = "not_found";
@@ -127,6 +134,7 @@ const CLASSES: readonly ErrorClass[] = [
   ValidationError,
   HashMismatchError,
   TagError,
+  DeleteGuardError,
   NotFoundError,
   ConflictError,
   AuthError,

@@ -33,23 +33,44 @@ export interface Client {
   health(): Promise<{ status: string; version: string }>;
 }
 
+/** An environment variable's value; set but empty is a {@link UsageError} naming it (`empty_env`). */
+function setting(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name];
+  if (value !== undefined && value.trim() === "") {
+    throw new UsageError(
+      `${name} is set but empty (an unset CI secret or variable?): set it to a value, or unset it`,
+      { code: "empty_env", details: { variable: name } },
+    );
+  }
+  return value;
+}
+
 /**
  * A client of the server at `baseUrl` (default: the `DATASYNC_URL` environment variable) with
- * `apiKey` (default: `DATASYNC_API_KEY`). Throws {@link UsageError} (`no_server`) when
- * neither names a server, or the URL is not http(s). Nothing is sent until the first call.
+ * `apiKey` (default: `DATASYNC_API_KEY`). Throws {@link UsageError}: `no_server` when neither
+ * names a server, `empty_env` when a variable it reads is set but empty, `bad_server_url`
+ * when the URL is not http(s) or ends in `/v1` (the client adds it). Nothing is sent until
+ * the first call.
  */
 export function createClient(options: ClientOptions = {}): Client {
   const env = typeof process === "undefined" ? {} : process.env;
-  const baseUrl = options.baseUrl ?? env["DATASYNC_URL"];
+  const baseUrl = options.baseUrl ?? setting(env, "DATASYNC_URL");
   if (!baseUrl) {
     throw new UsageError("no server: pass baseUrl or set DATASYNC_URL (http://host:port)", { code: "no_server" });
   }
   if (!/^https?:\/\/[^/]/.test(baseUrl)) {
-    throw new UsageError(`baseUrl must be an http:// or https:// URL, not ${JSON.stringify(baseUrl)}`, {
-      code: "no_server",
+    const hint = baseUrl.includes("://") ? "" : ` (did you mean http://${baseUrl}?)`;
+    throw new UsageError(`baseUrl must be an http:// or https:// URL, not ${JSON.stringify(baseUrl)}${hint}`, {
+      code: "bad_server_url",
     });
   }
-  const apiKey = options.apiKey ?? env["DATASYNC_API_KEY"];
+  if (/\/v1\/*$/.test(baseUrl)) {
+    throw new UsageError(
+      `baseUrl ${JSON.stringify(baseUrl)} ends in /v1: give the server's base URL; the client adds /v1 itself`,
+      { code: "bad_server_url" },
+    );
+  }
+  const apiKey = options.apiKey ?? setting(env, "DATASYNC_API_KEY");
   const { baseUrl: _, apiKey: __, ...rest } = options;
   const http = new Http(baseUrl, apiKey === undefined ? rest : { ...rest, apiKey });
   const datasets = new DatasetsAPI(http);
@@ -73,6 +94,7 @@ export {
   AuthError,
   ConflictError,
   DatasyncError,
+  DeleteGuardError,
   HashMismatchError,
   NotFoundError,
   ServerCanonicalError,
@@ -120,6 +142,14 @@ export {
   seenHash,
 } from "./reuse.js";
 export { type Call, type Outcome, runCalls } from "./runner.js";
+export {
+  DEFAULT_DELETE_LIMIT,
+  type DeleteLimit,
+  MIN_GUARDED,
+  type MaxDelete,
+  checkDeletes,
+  parseMaxDelete,
+} from "./guard.js";
 export { LEAF_BITS, LeafTable, bucketOf, entryBytes, leafDigest } from "./manifest.js";
 export { type Change, type ChangeKind, type Mode, type Plan, planChanges } from "./plan.js";
 export type {
