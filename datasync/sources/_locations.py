@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from datasync._extras import require
-from datasync.errors import SourceError, UsageError
+from datasync.errors import DatasyncError, SourceError, UsageError
+from datasync.sources._failures import public_url, scrubbed, source_failure
 from datasync.sources._git import open_git_blob, parse_git_url
 
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
@@ -52,16 +53,28 @@ def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
         storage_options = {"block_size": 0, **storage_options}
     try:
         stream: IO[bytes] = fsspec.open(uri, "rb", **storage_options).open()
-    except FileNotFoundError:
-        raise SourceError("no such file", code="source_not_found", location=uri) from None
     except (ImportError, ValueError) as exc:
+        failure = source_failure(exc, uri)
+        if failure is not None:
+            raise failure from None
         raise UsageError(
-            f"cannot open {uri}: {exc}",
+            f"cannot open {public_url(uri)}: {scrubbed(str(exc))}",
             code="unsupported_location",
         ) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc}", code="source_unreadable", location=uri) from None
+    except Exception as exc:  # any backend's failure (botocore, gcsfs, aiohttp): typed
+        raise _failure(exc, uri) from None
     return stream
+
+
+def _failure(exc: BaseException, name: str) -> SourceError:
+    """The typed error of a failure to open or read ``name`` (see ``_failures``)."""
+    failure = source_failure(exc, name)
+    if failure is not None:
+        return failure
+    detail = scrubbed(f"{type(exc).__name__}: {exc}")
+    return SourceError(
+        f"cannot read: {detail}", code="source_unreadable", location=public_url(name)
+    )
 
 
 def _local_open(path: str) -> IO[bytes]:
@@ -103,7 +116,7 @@ def open_location(uri: str, storage_options: dict[str, Any]) -> Iterator[Opened]
             name, path, seekable = uri, uri, True
             raw = stack.enter_context(_local_open(uri))
         else:
-            name, path = uri, uri.split("?", 1)[0]
+            name, path = public_url(uri), uri.split("?", 1)[0]
             raw = stack.enter_context(_fsspec_open(uri, storage_options))
             seekable = storage_options.get("block_size", 0 if _is_http(uri) else None) != 0
             seekable = seekable and bool(getattr(raw, "seekable", lambda: False)())
@@ -141,9 +154,9 @@ def safe_reader(opened: Opened) -> Callable[[int], bytes]:
                 code="bad_compression",
                 location=opened.name,
             ) from None
-        except OSError as exc:
-            raise SourceError(
-                f"cannot read: {exc}", code="source_unreadable", location=opened.name
-            ) from None
+        except DatasyncError:
+            raise
+        except Exception as exc:  # an I/O failure of any backend, mid-stream
+            raise _failure(exc, opened.name) from None
 
     return read

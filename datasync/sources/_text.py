@@ -1,7 +1,8 @@
 """Text formats: JSONL (one JSON object per line), JSON array files, and CSV.
 
-Every line is checked on its own: UTF-8 without a byte-order mark, at most
-:data:`MAX_LINE_BYTES`, parsed with :func:`datasync.canonical.loads_strict` (JSON) so that
+A UTF-8 byte-order mark at the very start of a file (as Windows tools write one) is skipped;
+anywhere else it is refused (``byte_order_mark``). Every line is checked on its own: UTF-8, at
+most :data:`MAX_LINE_BYTES`, parsed with :func:`datasync.canonical.loads_strict` (JSON) so that
 duplicate keys, NaN/Infinity and inexact integer literals are refused with ``file:line``.
 """
 
@@ -26,11 +27,34 @@ Reader = Callable[[int], bytes]
 csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
 
 
+def without_bom(read: Reader) -> Reader:
+    """``read`` of the same file from its start, a UTF-8 byte-order mark at the very start
+    skipped (only there: a BOM further on is data, and refused where it is not allowed)."""
+    first = True
+
+    def reader(size: int) -> bytes:
+        nonlocal first
+        if not first:
+            return read(size)
+        first = False
+        head = read(size)
+        while head and len(head) < len(_BOM) and _BOM.startswith(head):
+            more = read(size)  # a short read (a pipe): make sure the mark is whole or absent
+            if not more:
+                break
+            head += more
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    return reader
+
+
 def split_lines(read: Reader, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
     """Yield ``(line_number, line)`` without the newline; ``line`` is None when over ``limit``.
 
-    Memory stays within one chunk plus one line, whatever the file size.
+    ``read`` reads a file from its start: a byte-order mark there is skipped. Memory stays
+    within one chunk plus one line, whatever the file size.
     """
+    read = without_bom(read)
     pending = bytearray()
     lineno = 1
     overlong = False
@@ -206,11 +230,10 @@ def _trailing(text: str, pos: int, name: str) -> Iterator[SourceError]:
 
 
 def loads_text(raw: bytes, name: str) -> str:
-    """``raw`` decoded as UTF-8; a BOM or bad bytes raise SourceError at ``name:line``."""
+    """``raw`` (a whole file) decoded as UTF-8, a byte-order mark at its start skipped; bad
+    bytes raise SourceError at ``name:line``."""
     if raw.startswith(_BOM):
-        raise SourceError(
-            "file starts with a UTF-8 byte-order mark", code="byte_order_mark", location=f"{name}:1"
-        )
+        raw = raw[len(_BOM) :]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -229,11 +252,11 @@ def _decoded_lines(read: Reader, name: str, state: dict[str, int]) -> Iterator[s
         state["line"] = lineno
         if line is None:
             raise _too_long(f"{name}:{lineno}")
-        if lineno == 1 and line.startswith(_BOM):
+        if line.startswith(_BOM):
             raise SourceError(
-                "file starts with a UTF-8 byte-order mark",
+                "a UTF-8 byte-order mark is allowed only at the start of the file",
                 code="byte_order_mark",
-                location=f"{name}:1",
+                location=f"{name}:{lineno}",
             )
         try:
             yield line.decode("utf-8") + "\n"

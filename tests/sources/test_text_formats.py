@@ -107,7 +107,7 @@ def test_csv_values_are_strings_and_need_a_column_split(tmp_path: Path) -> None:
         (b"id,q\n1,a,extra\n", "csv_field_count", ":2"),
         (b"id,q,q\n1,a,b\n", "duplicate_key", ":1"),
         (b'id,q\n1,"open\n', "invalid_csv", ":2"),
-        (b"\xef\xbb\xbfid,q\n1,a\n", "byte_order_mark", ":1"),
+        (b"id,q\n\xef\xbb\xbf1,a\n", "byte_order_mark", ":2"),
         (b"id,q\n1,a\n2,\xff\n", "invalid_utf8", ":3"),
     ],
 )
