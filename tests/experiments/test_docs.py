@@ -23,7 +23,9 @@ def test_experiment_example_runs_and_prints_what_it_says(
         text = text.split("## Experiments", 1)[1]
     block = _first_python_block(text)
     code = re.sub(r'store="/tmp/[^"]+"', f'store="{tmp_path / "s.sqlite"}"', block)
-    exec(compile(code, where, "exec"), {"__name__": "docs"})
+    # "<README.md>", not the file's name: inspect.getsource (the task fingerprint) would read
+    # the real file at the snippet's line numbers and find other code there.
+    exec(compile(code, f"<{where}>", "exec"), {"__name__": "docs"})
     printed = [p for p in capsys.readouterr().out.splitlines() if p.strip()]
     comments = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
     assert len(printed) == len(comments)

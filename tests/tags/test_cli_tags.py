@@ -28,10 +28,12 @@ def qa(run: Run, tmp_path: Path) -> list[int]:
 def test_tag_and_untag_a_dataset(run: Run, store: Store, qa: list[int]) -> None:
     code, out = run("tag", "qa", "env=prod", "team=ml")
     assert code == 0 and out == {
+        "target": out["target"],
         "dataset": "qa",
         "version_id": None,
         "tags": {"env": "prod", "team": "ml"},
     }
+    assert out["target"]
     code, out = run("untag", "qa", "team", "absent")
     assert code == 0 and out["tags"] == {"env": "prod"}
     assert store.get_dataset("qa").tags == {"env": "prod"}
