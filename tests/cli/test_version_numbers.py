@@ -28,7 +28,8 @@ def test_versions_are_numbered_per_dataset_everywhere(
         ("other", 2, 2, 1),
         ("qa", 3, 3, 2),
     ]
-    code, log = run("log", "qa")
+    code, out = run("log", "qa")
+    log = out["versions"]
     assert code == 0
     assert [(v["version"], v["id"], v["parent_id"], v["total"]) for v in log] == [
         (3, 3, 2, 1),
