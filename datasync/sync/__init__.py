@@ -54,8 +54,8 @@ from datasync.sync.wire import (
 )
 
 __all__ = [
-    "EXAMPLE_KEYS",
     "DEFAULT_DELETE_LIMIT",
+    "EXAMPLE_KEYS",
     "LEAF_BITS",
     "MAX_TAGS",
     "MIN_GUARDED",
