@@ -249,7 +249,8 @@ class DatasetsAPI(DatasetTagsMixin):
             try:
                 result = self._backend.commit(target, header, ops)
             except ConflictError as exc:
-                if exc.code != "stale_base":
+                # dataset_exists: another push created the dataset first; plan against it
+                if exc.code not in ("stale_base", "dataset_exists"):
                     raise
                 retry.wait_or_raise(dataset, exc)
                 continue
