@@ -22,6 +22,8 @@ class Limits:
     ``max_body_bytes``: a commit or snapshot body, counted both as sent and after gzip.
     ``max_example_bytes``: one NDJSON line (one operation or example).
     ``max_request_bytes``: any other request body (JSON).
+    ``inflate_step_bytes``: the most a gzip body is decompressed in one step.
+    ``max_blank_lines``: blank lines allowed in one NDJSON body (413 past it).
     ``body_idle_seconds``: the longest wait for the next piece of a commit or snapshot body;
     a client that stalls mid-body (and holds the commit's transaction) is refused with
     ``422 body_timeout`` and nothing is written.
@@ -30,6 +32,8 @@ class Limits:
     max_body_bytes: int = 2048 * MiB
     max_example_bytes: int = 16 * MiB
     max_request_bytes: int = 16 * MiB
+    inflate_step_bytes: int = 256 * 1024
+    max_blank_lines: int = 10_000
     body_idle_seconds: float = 60.0
 
 

@@ -42,6 +42,9 @@ __all__ = ["BATCH", "apply_operations", "verified_hash"]
 
 BATCH = 10_000  # rows per write (COPY round trips cost GIL hand-offs) and ids per lookup
 _LISTED = 20
+#: Refused ids after which a commit stops reading: a body of a million copies of one line
+#: (a small gzip bomb) is refused at once, not after reading and listing them all.
+_MAX_REFUSED = 1000
 
 
 @dataclass
@@ -53,6 +56,10 @@ class _Problems:
 
     def __bool__(self) -> bool:
         return any((self.duplicate, self.unknown, self.present, self.deletes_in_append))
+
+    def full(self) -> bool:
+        lists = (self.duplicate, self.unknown, self.present, self.deletes_in_append)
+        return sum(map(len, lists)) >= _MAX_REFUSED
 
     def error(self) -> ValidationError:
         parts, details = [], {}
@@ -72,8 +79,9 @@ class _Problems:
                 parts.append(f"{label}: {shown}{more}")
                 details[code] = ids[:1000]
         first = next(iter(details))
+        stopped = f" (reading stopped after {_MAX_REFUSED} refused ids)" if self.full() else ""
         return ValidationError(
-            "refused source ids: " + "; ".join(parts), code=first, details=details
+            "refused source ids: " + "; ".join(parts) + stopped, code=first, details=details
         )
 
 
@@ -318,6 +326,8 @@ def apply_operations(
                 writer.add(op, new_hash, bucket, row[0] if row is not None else None)
                 changes[sid] = (new_hash, bucket)
                 counts[op.kind] += 1
+            if problems.full():
+                break
         if problems:
             raise problems.error()
         if header.max_delete is not None:
