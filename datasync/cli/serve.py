@@ -61,6 +61,25 @@ def register(subparsers: Any) -> None:
         default=None,
         help="largest NDJSON line in MiB (default 16, or $DATASYNC_MAX_EXAMPLE_MB)",
     )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a host name clients may use in the Host header (repeatable; '*' for any; or"
+        " $DATASYNC_ALLOWED_HOSTS, comma-separated). Default: localhost, 127.0.0.1 and ::1"
+        " when --host is a loopback address (so a web page cannot reach the server by DNS"
+        " rebinding), any name otherwise",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="a web origin (https://app.example) allowed to call the server from a browser"
+        " (repeatable, or $DATASYNC_CORS_ORIGINS, comma-separated; default: none, no CORS"
+        " headers, other origins refused)",
+    )
     parser.set_defaults(func=run, log_base=logging.INFO)
 
 
@@ -78,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
         keys_file=args.api_keys_file or config.keys_file,
         api_key=args.api_key or config.api_key,
         limits=config.limits,
+        allowed_hosts=tuple(args.allow_host or ())
+        or config.allowed_hosts
+        or _default_hosts(args.host),
+        cors_origins=tuple(args.cors_origin or ()) or config.cors_origins,
     )
     if args.workers < 1:
         raise UsageError(f"--workers must be 1 or more, not {args.workers}", code="bad_option")
@@ -98,7 +121,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"datasync: serving {_safe(config.db)} on {where} ({auth}, {args.workers} worker(s))")
     try:
         if args.workers == 1:
-            app = create_app(store, api_keys=keys, limits=config.limits)
+            app = create_app(
+                store,
+                api_keys=keys,
+                limits=config.limits,
+                allowed_hosts=config.allowed_hosts or (),
+                cors_origins=config.cors_origins,
+            )
             uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
             return 0
     finally:
@@ -118,6 +147,18 @@ def run(args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def _default_hosts(bound: str) -> tuple[str, ...]:
+    import ipaddress
+
+    from datasync.server.guard import LOCAL_HOSTS
+
+    try:
+        loopback = ipaddress.ip_address(bound.strip("[]")).is_loopback
+    except ValueError:
+        loopback = bound == "localhost"
+    return LOCAL_HOSTS if loopback else ("*",)
 
 
 def _safe(url: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -14,6 +14,7 @@ from datasync.server import routes, routes_experiments, routes_tags, uploads
 from datasync.server.access_log import AccessLogMiddleware
 from datasync.server.auth import require_api_key
 from datasync.server.decoding import Decoder
+from datasync.server.guard import LOCAL_HOSTS, RequestGuardMiddleware
 from datasync.server.handlers import install_error_handlers
 from datasync.server.limits import Limits, SizeLimitMiddleware
 from datasync.server.ui import install_ui
@@ -29,6 +30,8 @@ def create_app(
     decode_processes: int | None = None,
     *,
     api_keys: Iterable[str] = (),
+    allowed_hosts: Sequence[str] = LOCAL_HOSTS,
+    cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """The datasync HTTP API over ``store`` (a URL or path, opened and migrated at startup,
     or an open :class:`Store`, which the caller keeps and closes).
@@ -38,6 +41,10 @@ def create_app(
     :mod:`datasync.server.access_log`).
     ``decode_processes``: worker processes that decode large commit bodies (default: one
     per core; ``1``: decode in the request thread).
+
+    ``allowed_hosts``: the names clients may reach it by (``Host``), by default the loopback
+    names only (``"*"``: any); ``cors_origins``: web origins allowed to call it (CORS); none
+    by default. See :mod:`datasync.server.guard`.
     """
 
     @asynccontextmanager
@@ -79,5 +86,17 @@ def create_app(
     install_ui(app)
     app.add_middleware(SizeLimitMiddleware, limits=app.state.limits)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        RequestGuardMiddleware, allowed_hosts=allowed_hosts, cors_origins=cors_origins
+    )
+    if cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Content-Encoding"],
+        )
     app.add_middleware(AccessLogMiddleware)  # outermost: status and bytes as sent
     return app

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from datasync._logging import LEVEL_ENV, configure
 from datasync.server.app import create_app
 from datasync.server.config import ServerConfig
+from datasync.server.guard import LOCAL_HOSTS
 
 __all__ = ["app_from_env"]
 
@@ -26,4 +27,10 @@ def app_from_env() -> FastAPI:
     lines go to stderr at ``DATASYNC_LOG_LEVEL`` (default INFO)."""
     configure(os.environ.get(LEVEL_ENV, "INFO").upper())
     config = ServerConfig.from_env()
-    return create_app(config.db, api_keys=config.api_keys(), limits=config.limits)
+    return create_app(
+        config.db,
+        api_keys=config.api_keys(),
+        limits=config.limits,
+        allowed_hosts=LOCAL_HOSTS if config.allowed_hosts is None else config.allowed_hosts,
+        cors_origins=config.cors_origins,
+    )

@@ -10,6 +10,9 @@ variable                   meaning
 ``DATASYNC_API_KEY``       one more accepted key (a secret store's variable)
 ``DATASYNC_MAX_BODY_MB``   largest commit body in MiB (default 2048)
 ``DATASYNC_MAX_EXAMPLE_MB`` largest NDJSON line in MiB (default 16)
+``DATASYNC_ALLOWED_HOSTS`` host names the server answers to, comma-separated (``*``: any;
+                           default: localhost, 127.0.0.1, ::1; see :mod:`.guard`)
+``DATASYNC_CORS_ORIGINS``  web origins allowed to call it from a browser, comma-separated
 =========================  ===================================================================
 
 No key configured: the server is open. ``ASGI`` servers (uvicorn, gunicorn) build the app
@@ -32,6 +35,8 @@ KEYS_FILE_ENV = "DATASYNC_API_KEYS_FILE"
 KEY_ENV = "DATASYNC_API_KEY"
 MAX_BODY_ENV = "DATASYNC_MAX_BODY_MB"
 MAX_EXAMPLE_ENV = "DATASYNC_MAX_EXAMPLE_MB"
+HOSTS_ENV = "DATASYNC_ALLOWED_HOSTS"
+CORS_ENV = "DATASYNC_CORS_ORIGINS"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class ServerConfig:
     keys_file: str | None = None
     api_key: str | None = None
     limits: Limits = field(default_factory=Limits)
+    allowed_hosts: tuple[str, ...] | None = None  # None: the loopback names (guard.LOCAL_HOSTS)
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -57,6 +64,8 @@ class ServerConfig:
             keys_file=env.get(KEYS_FILE_ENV) or None,
             api_key=(env.get(KEY_ENV) or "").strip() or None,
             limits=limits,
+            allowed_hosts=_names(env.get(HOSTS_ENV)) or None,
+            cors_origins=_names(env.get(CORS_ENV)),
         )
 
     def api_keys(self) -> frozenset[str]:
@@ -77,7 +86,15 @@ class ServerConfig:
             env[KEYS_FILE_ENV] = self.keys_file
         if self.api_key:
             env[KEY_ENV] = self.api_key
+        if self.allowed_hosts is not None:
+            env[HOSTS_ENV] = ",".join(self.allowed_hosts)
+        if self.cors_origins:
+            env[CORS_ENV] = ",".join(self.cors_origins)
         return env
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(name.strip() for name in (text or "").split(",") if name.strip())
 
 
 def _mib(env: Mapping[str, str], name: str, default: int) -> int:

@@ -24,16 +24,17 @@ from datasync.server.models import (
     SummaryOut,
     VersionPage,
 )
+from datasync.server.strict import Digits, StrictRoute
 from datasync.server.tag_query import tag_query
-from datasync.store import DatasetInfo, Store, VersionInfo
+from datasync.store import DatasetInfo, Store, VersionInfo, checked_id, is_id_text
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", route_class=StrictRoute, responses=ERROR_RESPONSES)
 
 DatasetRef = Annotated[str, Path(description="dataset name, or its numeric id")]
 VersionRef = Annotated[str, Path(description="a version id, or 'head'")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
+Limit = Annotated[Digits, Query(ge=1, le=1000, description="items per page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
@@ -43,11 +44,12 @@ def _store(request: Request) -> Store:
 
 
 def parse_version(version: str) -> int | None:
-    """``'head'`` -> None, digits -> the id; raises :class:`ValidationError` otherwise."""
+    """``'head'`` -> None, ASCII digits -> the id; raises :class:`ValidationError` otherwise
+    (``bad_version``; ``invalid_id`` beyond 64 bits)."""
     if version == "head":
         return None
-    if version.isdigit():
-        return int(version)
+    if is_id_text(version):
+        return checked_id(version, "a version id")
     raise ValidationError(f"version must be an id or 'head', not {version!r}", code="bad_version")
 
 
@@ -150,9 +152,9 @@ def get_summary(
     dataset: DatasetRef,
     version: VersionRef,
     request: Request,
-    bits: Annotated[int, Query(ge=0, le=16, description="level: 2**bits buckets")] = 8,
+    bits: Annotated[Digits, Query(ge=0, le=16, description="level: 2**bits buckets")] = 8,
     digest_chars: Annotated[
-        int, Query(ge=8, le=32, description="leading hex chars of each bucket digest")
+        Digits, Query(ge=8, le=32, description="leading hex chars of each bucket digest")
     ] = 32,
 ) -> JSONResponse:
     summary = _store(request).get_summary(dataset, parse_version(version), bits)

@@ -14,16 +14,17 @@ from pydantic import BaseModel, Field
 
 from datasync.errors import ValidationError
 from datasync.server.handlers import ERROR_RESPONSES
+from datasync.server.strict import BodyId, Digits, PathId, StrictRoute
 from datasync.server.tag_query import tag_query
 from datasync.store import Store
 from datasync.sync.experiment_records import EvaluationRecord, ExperimentInfo, RunRecord
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", route_class=StrictRoute, responses=ERROR_RESPONSES)
 
-ExperimentId = Annotated[int, Path(description="the experiment id")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
+ExperimentId = Annotated[PathId, Path(description="the experiment id")]
+Limit = Annotated[Digits, Query(ge=1, le=1000, description="items per page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "The experiment is finished (experiment_finished)"}
@@ -32,18 +33,18 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 
 class ExperimentCreate(BaseModel):
     dataset: str = Field(description="dataset name or id")
-    version_id: int | None = Field(default=None, description="the pinned version (null: head)")
+    version_id: BodyId | None = Field(default=None, description="the pinned version (null: head)")
     name: str
     task_fingerprint: str = Field(description="version:<v> or code:<hash> (docs/experiments.md)")
     evaluators: dict[str, str] = Field(default_factory=dict, description="name -> fingerprint")
     tags: dict[str, str] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    reused_from_id: int | None = Field(default=None, description="the experiment reused from")
+    reused_from_id: BodyId | None = Field(default=None, description="the experiment reused from")
 
 
 class EvaluationIn(BaseModel):
     name: str
-    score: float | None = None
+    score: float | None = Field(default=None, allow_inf_nan=False)
     label: str | None = None
     explanation: str | None = None
     error: str | None = None
@@ -57,10 +58,10 @@ class RunIn(BaseModel):
     seen_hash: str
     output: Any = None
     error: str | None = None
-    latency_seconds: float | None = None
+    latency_seconds: float | None = Field(default=None, allow_inf_nan=False)
     started_at: str | None = None
     ended_at: str | None = None
-    reused_from: int | None = None
+    reused_from: BodyId | None = None
     evaluations: list[EvaluationIn] = Field(default_factory=list)
 
 

@@ -16,13 +16,14 @@ from pydantic import BaseModel, Field
 
 from datasync.server.handlers import ERROR_RESPONSES
 from datasync.server.routes import Cursor, DatasetRef, VersionRef, parse_version
+from datasync.server.strict import Digits, PathId, StrictRoute
 from datasync.store import Store
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, tags=["tags"])
+router = APIRouter(prefix="/v1", route_class=StrictRoute, responses=ERROR_RESPONSES, tags=["tags"])
 
-ExperimentRef = Annotated[int, Path(description="an experiment id")]
+ExperimentRef = Annotated[PathId, Path(description="an experiment id")]
 
 
 class TagsOut(BaseModel):
@@ -186,7 +187,7 @@ def list_tag_history(
     kind: Annotated[
         str | None, Query(description="only changes of dataset, version or experiment")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="items per page")] = 100,
+    limit: Annotated[Digits, Query(ge=1, le=1000, description="items per page")] = 100,
     cursor: Cursor = None,
 ) -> JSONResponse:
     page = _store(request).tag_history(dataset, kind=kind, limit=limit, cursor=cursor)

@@ -15,12 +15,13 @@ from datasync.server.handlers import COMMIT_RESPONSES
 from datasync.server.limits import Limits
 from datasync.server.ndjson import BodyLines, parse_line
 from datasync.server.routes import DatasetRef
+from datasync.server.strict import StrictRoute
 from datasync.store import CommitResult, Store
 from datasync.sync import CommitHeader, parse_example, parse_header
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", responses=COMMIT_RESPONSES)
+router = APIRouter(prefix="/v1", route_class=StrictRoute, responses=COMMIT_RESPONSES)
 
 _NDJSON_BODY: dict[str, Any] = {
     "requestBody": {

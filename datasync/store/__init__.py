@@ -12,6 +12,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from datasync.store.engine import default_store_url, make_engine, normalize_url, upgrade
+    from datasync.store.ids import MAX_ID, checked_id, is_id_text
     from datasync.store.records import (
         CommitResult,
         DatasetInfo,
@@ -27,6 +28,7 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_SUMMARY_BITS",
+    "MAX_ID",
     "MAX_PAGE",
     "TAGGABLE_KINDS",
     "CommitResult",
@@ -37,7 +39,9 @@ __all__ = [
     "Store",
     "TagChange",
     "VersionInfo",
+    "checked_id",
     "default_store_url",
+    "is_id_text",
     "make_engine",
     "normalize_url",
     "open_store",
@@ -51,6 +55,7 @@ _LAZY: dict[str, tuple[str, str]] = {
         name: ("datasync.store.engine", name)
         for name in ("default_store_url", "make_engine", "normalize_url", "upgrade")
     },
+    **{name: ("datasync.store.ids", name) for name in ("MAX_ID", "checked_id", "is_id_text")},
     **{
         name: ("datasync.store.records", name)
         for name in (

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from datasync.errors import NotFoundError, ValidationError
+from datasync.store.ids import checked_id, is_id_text
 from datasync.store.schema import datasets, examples, revisions, versions
 from datasync.sync import LEAF_BITS
 
@@ -36,10 +37,11 @@ _FILTER_KEY = re.compile(r"[A-Za-z0-9_.:/ -]{1,128}\Z")
 def dataset_row(conn: Connection, name_or_id: str | int, *, lock: bool = False) -> Row[Any]:
     """The dataset named (or numbered) ``name_or_id``; raises :class:`NotFoundError`.
 
-    A string of digits is an id: dataset names never start with a digit.
+    A string of ASCII digits is an id (:class:`ValidationError` ``invalid_id`` beyond 64
+    bits): dataset names never start with a digit.
     """
-    if isinstance(name_or_id, int) or name_or_id.isdigit():
-        where = datasets.c.id == int(name_or_id)
+    if isinstance(name_or_id, int) or is_id_text(name_or_id):
+        where = datasets.c.id == checked_id(name_or_id, "a dataset id")
     else:
         where = datasets.c.name == name_or_id
     stmt = sa.select(datasets).where(where)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from datasync.errors import ValidationError
+from datasync.store.ids import is_id_text
 from datasync.sync.version_diff import ExampleChange
 
 __all__ = [
@@ -126,7 +127,7 @@ def decode_cursor(cursor: str, kind: type[T]) -> T:
     """The key in ``cursor``; raises :class:`ValidationError` (``invalid_cursor``)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if kind is int and raw[:1] == "i":
+        if kind is int and raw[:1] == "i" and is_id_text(raw[1:]) and len(raw) <= 20:
             return int(raw[1:])  # type: ignore[return-value]
         if kind is str and raw[:1] == "s":
             return raw[1:]  # type: ignore[return-value]

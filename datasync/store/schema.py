@@ -27,29 +27,30 @@ JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 #: Source ids sort by code point (= UTF-8 bytes) on both backends, whatever the locale.
 SOURCE_ID = sa.String(1024).with_variant(sa.String(1024, collation="C"), "postgresql")
 TIMESTAMP = sa.DateTime(timezone=True)
+#: Row ids and references to them: 64-bit on PostgreSQL (migration 0005), INTEGER on SQLite,
+#: which is 64-bit already and must stay INTEGER for an id to be the table's rowid.
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 metadata = sa.MetaData()
 
 datasets = sa.Table(
     "datasets",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(128), nullable=False, unique=True),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("tags", JSON_DOC, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
-    sa.Column("head_version_id", sa.Integer, nullable=True),
+    sa.Column("head_version_id", ID, nullable=True),
 )
 
 versions = sa.Table(
     "versions",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
-    sa.Column("parent_id", sa.Integer, nullable=True),
+    sa.Column("parent_id", ID, nullable=True),
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("mode", sa.String(16), nullable=False),
@@ -67,10 +68,8 @@ versions = sa.Table(
 examples = sa.Table(
     "examples",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
     sa.Column("source_id", SOURCE_ID, nullable=False),
     sa.Column("bucket", sa.Integer, nullable=False),
     sa.UniqueConstraint("dataset_id", "source_id", name="uq_examples_dataset_source_id"),
@@ -80,13 +79,9 @@ examples = sa.Table(
 revisions = sa.Table(
     "revisions",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(
-        "version_id", sa.Integer, sa.ForeignKey("versions.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("example_id", ID, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version_id", ID, sa.ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
     sa.Column("kind", sa.String(8), nullable=False),
     sa.Column("hash", sa.String(64), nullable=True),
     sa.Column("input", JSON_DOC, nullable=True),
@@ -99,9 +94,7 @@ revisions = sa.Table(
 commits = sa.Table(
     "commits",
     metadata,
-    sa.Column(
-        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("dataset_id", ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("idempotency_key", sa.String(200), primary_key=True),
     sa.Column("result", JSON_DOC, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
@@ -111,12 +104,10 @@ commits = sa.Table(
 tag_changes = sa.Table(
     "tag_changes",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("object_id", sa.Integer, nullable=False),
-    sa.Column(
-        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=True
-    ),
+    sa.Column("object_id", ID, nullable=False),
+    sa.Column("dataset_id", ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=True),
     sa.Column("changed_at", TIMESTAMP, nullable=False),
     sa.Column("changes", JSON_DOC, nullable=False),
     sa.Index("ix_tag_changes_object", "kind", "object_id", "id"),
@@ -127,13 +118,9 @@ tag_changes = sa.Table(
 experiments = sa.Table(
     "experiments",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(
-        "version_id", sa.Integer, sa.ForeignKey("versions.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version_id", ID, sa.ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("task_fingerprint", sa.String(256), nullable=False),
     sa.Column("evaluators", JSON_DOC, nullable=False),
@@ -142,17 +129,17 @@ experiments = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("ended_at", TIMESTAMP, nullable=True),
-    sa.Column("reused_from_id", sa.Integer, nullable=True),
+    sa.Column("reused_from_id", ID, nullable=True),
     sa.Index("ix_experiments_dataset_name", "dataset_id", "name", "id"),
 )
 
 experiment_runs = sa.Table(
     "experiment_runs",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column(
         "experiment_id",
-        sa.Integer,
+        ID,
         sa.ForeignKey("experiments.id", ondelete="CASCADE"),
         nullable=False,
     ),
@@ -164,17 +151,17 @@ experiment_runs = sa.Table(
     sa.Column("latency_seconds", sa.Float, nullable=True),
     sa.Column("started_at", TIMESTAMP, nullable=True),
     sa.Column("ended_at", TIMESTAMP, nullable=True),
-    sa.Column("reused_from", sa.Integer, nullable=True),
+    sa.Column("reused_from", ID, nullable=True),
     sa.UniqueConstraint("experiment_id", "source_id", name="uq_experiment_runs_source_id"),
 )
 
 experiment_evaluations = sa.Table(
     "experiment_evaluations",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column(
         "experiment_id",
-        sa.Integer,
+        ID,
         sa.ForeignKey("experiments.id", ondelete="CASCADE"),
         nullable=False,
     ),

@@ -18,6 +18,7 @@ from datasync.store.commit import apply_operations, verified_hash
 from datasync.store.diffs import DiffMixin
 from datasync.store.engine import make_engine, upgrade
 from datasync.store.experiments import ExperimentsMixin
+from datasync.store.ids import is_id_text
 from datasync.store.records import (
     CommitResult,
     DatasetInfo,
@@ -402,7 +403,7 @@ class Store(TaggingMixin, ExperimentsMixin, DiffMixin, BrowsingMixin):
         try:
             ds = queries.dataset_row(conn, dataset, lock=True)
         except NotFoundError:
-            if not create or isinstance(dataset, int) or dataset.isdigit():
+            if not create or isinstance(dataset, int) or is_id_text(dataset):
                 raise
             ds = self._insert_dataset(conn, dataset, "", {})
         if header.idempotency_key is not None:

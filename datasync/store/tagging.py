@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from datasync.errors import NotFoundError, UsageError
 from datasync.store import queries
+from datasync.store.ids import checked_id, is_id_text
 from datasync.store.records import Page, decode_cursor, encode_cursor
 from datasync.store.tags import KINDS, TagChange, change_tags, tag_history, taggable_row
 
@@ -96,9 +97,9 @@ def _resolve(conn: Connection, kind: str, ref: str | int, dataset: str | int | N
     """The id of the object ``ref`` of ``kind``, checked against ``dataset`` when given."""
     if kind == "dataset":
         return int(queries.dataset_row(conn, ref).id)
-    if isinstance(ref, str) and not ref.isdigit():
+    if isinstance(ref, str) and not is_id_text(ref):
         raise UsageError(f"a {kind} is named by its id, not {ref!r}", code="bad_ref")
-    object_id = int(ref)
+    object_id = checked_id(ref, f"a {kind} id")
     if kind == "version":
         if dataset is None:
             raise UsageError("a version is named by its dataset and number", code="bad_ref")

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -29,17 +30,23 @@ def store(store_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def start_server(store: Store) -> Iterator[StartServer]:
-    """``start_server(api_key=None, limits=None, key=...)`` -> an httpx client for a live server."""
+    """``start_server(api_key=None, limits=None, client_key=None, **create_app_options)`` -> an
+    httpx client for a live server."""
     running: list[tuple[uvicorn.Server, threading.Thread, httpx.Client, socket.socket]] = []
 
     def start(
-        api_key: str | None = None, limits: Limits | None = None, client_key: str | None = None
+        api_key: str | None = None,
+        limits: Limits | None = None,
+        client_key: str | None = None,
+        **app_options: Any,
     ) -> httpx.Client:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
-            create_app(store, api_key=api_key, limits=limits), log_level="warning", lifespan="on"
+            create_app(store, api_key=api_key, limits=limits, **app_options),
+            log_level="warning",
+            lifespan="on",
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

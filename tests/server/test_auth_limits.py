@@ -132,7 +132,7 @@ def test_a_body_that_stalls_is_refused_and_its_commit_let_go(
     assert port is not None
     piece = ndjson(CommitHeader(), [op(ChangeKind.CREATE, "a", example(1))])
     head = (
-        b"POST /v1/datasets/qa/commits HTTP/1.1\r\nHost: x\r\n"
+        b"POST /v1/datasets/qa/commits HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
     with socket.create_connection((host, port), timeout=10) as sock:

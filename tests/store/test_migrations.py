@@ -146,3 +146,67 @@ def test_migration_0004_numbers_existing_versions_per_dataset_in_commit_order(
         assert store.get_version("qa", 2).parent_id == 1
     finally:
         store.close()
+
+
+def _id_types(engine: sa.Engine) -> dict[tuple[str, str], str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = current_schema()"
+                " AND column_name != 'source_id'"
+                " AND (column_name IN ('id', 'reused_from') OR column_name LIKE '%\\_id')"
+            )
+        ).all()
+    return {(t, c): d for t, c, d in rows}
+
+
+def test_ids_become_64_bit_and_data_survives_migration_0005(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO datasets (name, description, tags, created_at)"
+                    " VALUES ('old', '', '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(engine)
+        if engine.dialect.name == "postgresql":
+            types = _id_types(engine)
+            assert types[("datasets", "id")] == types[("revisions", "example_id")] == "bigint"
+            assert set(types.values()) == {"bigint"}, types
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text("SELECT setval(pg_get_serial_sequence('datasets', 'id'), :n)"),
+                    {"n": 2**40},
+                )
+    finally:
+        engine.dispose()
+    store = open_store(store_url)
+    try:
+        assert store.get_dataset("old").id == 1
+        made = store.create_dataset("new")
+        if store.dialect == "postgresql":
+            assert made.id == 2**40 + 1
+        assert store.get_dataset(str(made.id)).name == "new"
+    finally:
+        store.close()
+
+
+def test_the_bigint_migration_goes_back_down(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine)
+        config = _config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            from alembic import command
+
+            command.downgrade(config, "0004")
+        if engine.dialect.name == "postgresql":
+            assert set(_id_types(engine).values()) == {"integer"}
+        upgrade(engine)
+    finally:
+        engine.dispose()
