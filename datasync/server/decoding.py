@@ -9,12 +9,20 @@ the request thread: small commits never wait for a process.
 The workers are started with the app (:meth:`Decoder.start`, from the lifespan, before any
 request thread exists) and live as long as it. On Linux they are forked then, so they need
 no import and never re-run the program's ``__main__``; elsewhere they are spawned.
+
+A worker never outlives the server: it dies on SIGTERM (the server's own signal handlers,
+inherited through the fork, are reset), ignores SIGINT (Ctrl-C reaches the whole process
+group; the server stops its workers itself), and on Linux the kernel kills it when the
+thread that started it ends, SIGKILL of the server included (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -50,7 +58,12 @@ class Decoder:
                 return
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=context,
+                initializer=_worker_started,
+                initargs=(os.getpid(),),
+            )
             # Each submit starts at most one process: start them all now, not mid-request.
             for future in [self._pool.submit(os.getpid) for _ in range(self.processes)]:
                 future.result()
@@ -83,6 +96,20 @@ class Decoder:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
+
+
+_PR_SET_PDEATHSIG: Final = 1  # linux/prctl.h
+
+
+def _worker_started(server_pid: int) -> None:
+    """In each worker, first: die with the server (module doc)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server_pid:  # the server died before prctl took effect
+        os._exit(1)
 
 
 def _chunks(lines: Iterator[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:

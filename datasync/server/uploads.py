@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from datasync.errors import ValidationError
 from datasync.server.decoding import Decoder
@@ -20,6 +22,8 @@ from datasync.store import CommitResult, Store
 from datasync.sync import CommitHeader, parse_example, parse_header
 
 __all__ = ["router"]
+
+log = logging.getLogger("datasync.server")
 
 router = APIRouter(prefix="/v1", route_class=StrictRoute, responses=COMMIT_RESPONSES)
 
@@ -55,7 +59,17 @@ async def _upload(request: Request, dataset: str, snapshot: bool) -> JSONRespons
             return store.snapshot(dataset, items, header)
         return store.commit(dataset, decoder.operations(numbered), header)
 
-    result = await anyio.to_thread.run_sync(work)
+    try:
+        result = await anyio.to_thread.run_sync(work)
+    except ClientDisconnect:
+        # Nothing was written and nobody waits for an answer: a line in the log, no traceback.
+        log.info(
+            "%s %s: the client went away after %d bytes of the body; nothing was written",
+            request.method,
+            request.url.path,
+            lines.bytes_received,
+        )
+        return JSONResponse({}, status_code=400)
     return JSONResponse(result.to_wire(), status_code=200 if result.no_op else 201)
 
 
