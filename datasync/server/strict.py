@@ -82,8 +82,12 @@ def _check_text(text: str, path: str) -> None:
 def strict_json(body: bytes) -> Any:
     """``body`` parsed as strict JSON (see the module doc); raises :class:`ValidationError`."""
     try:
+        text = body.decode("utf-8")  # RFC 8259 8.1: JSON text is UTF-8
+    except UnicodeDecodeError as exc:
+        raise _refuse(f"not UTF-8 (byte {exc.start})", "$") from None
+    try:
         value = json.loads(
-            body, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys
+            text, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys
         )
     except json.JSONDecodeError as exc:
         raise _refuse(f"not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})", "$") from None
