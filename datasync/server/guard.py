@@ -47,12 +47,13 @@ def host_name(host: str) -> str:
     return host.rstrip(".")
 
 
-class _Refused(UsageError):
-    """A guard refusal, with the HTTP status it is answered with (kind ``usage``)."""
+class _Refused(Exception):  # a control-flow signal, answered as a UsageError
+    """A guard refusal: a :class:`UsageError` and the HTTP status it is answered with."""
 
     def __init__(self, status: int, message: str, code: str) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message)
         self.status = status
+        self.error = UsageError(message, code=code)
 
 
 class RequestGuardMiddleware:
@@ -71,7 +72,7 @@ class RequestGuardMiddleware:
             try:
                 self._check(scope, Headers(scope=scope))
             except _Refused as refused:
-                response = JSONResponse(refused.to_wire(), status_code=refused.status)
+                response = JSONResponse(refused.error.to_wire(), status_code=refused.status)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
