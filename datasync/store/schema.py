@@ -49,7 +49,7 @@ versions = sa.Table(
     metadata,
     sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column("dataset_id", ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("number", ID, nullable=False),  # the version id on the wire (per dataset)
     sa.Column("parent_id", ID, nullable=True),
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("message", sa.Text, nullable=True),

@@ -155,7 +155,7 @@ def _id_types(engine: sa.Engine) -> dict[tuple[str, str], str]:
                 "SELECT table_name, column_name, data_type FROM information_schema.columns"
                 " WHERE table_schema = current_schema()"
                 " AND column_name != 'source_id'"
-                " AND (column_name IN ('id', 'reused_from') OR column_name LIKE '%\\_id')"
+                " AND (column_name IN ('id', 'reused_from', 'number') OR column_name LIKE '%\\_id')"
             )
         ).all()
     return {(t, c): d for t, c, d in rows}

@@ -1,4 +1,5 @@
-"""64-bit ids on PostgreSQL: every id column and every reference to one becomes BIGINT.
+"""64-bit ids on PostgreSQL: every id column and every reference to one becomes BIGINT,
+and so does ``versions.number`` (the version id clients see, per dataset).
 
 ``SERIAL`` ids are 32-bit, so a PostgreSQL store could write about 2.1 billion example
 revisions in its lifetime, and an id in a URL at or past 2**31 failed the query instead of
@@ -23,7 +24,7 @@ depends_on = None
 #: table -> its id column (None: no own id) and the columns that hold ids of other rows.
 COLUMNS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "datasets": ("id", ("head_version_id",)),
-    "versions": ("id", ("dataset_id", "parent_id")),
+    "versions": ("id", ("dataset_id", "parent_id", "number")),
     "examples": ("id", ("dataset_id",)),
     "revisions": ("id", ("example_id", "version_id")),
     "commits": (None, ("dataset_id",)),
