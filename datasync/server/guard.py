@@ -4,7 +4,7 @@ A server without an API key on 127.0.0.1 trusts whoever can connect. A web page 
 visits can connect too, through the browser, in two ways this middleware closes:
 
 - **Cross-site requests.** A page may POST ``text/plain``, form or type-less bodies to any
-  URL without a CORS preflight. Every write (POST, PUT, PATCH) must say
+  URL without a CORS preflight. Every API write (POST, PUT, PATCH under ``/v1/``) must say
   ``Content-Type: application/x-ndjson`` (commit, snapshot) or ``application/json`` (all
   others), else ``415 unsupported_media_type``; a request with an ``Origin`` that is neither
   the server's own nor a configured CORS origin is ``403 cross_origin``.
@@ -94,7 +94,8 @@ class RequestGuardMiddleware:
                 " with --cors-origin ORIGIN to allow a web page to call it",
                 "cross_origin",
             )
-        if scope["method"] in _WRITES:
+        # The API's writes; the web pages' own forms (/signin, /signout) check their origin.
+        if scope["method"] in _WRITES and scope["path"].startswith("/v1/"):
             wanted = NDJSON if is_streamed_upload(scope["path"]) else JSON
             sent = headers.get("content-type", "").split(";")[0].strip().lower()
             if sent != wanted:
