@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from datasync.cli._source_args import add_source_args, max_errors, source_id_key
 from datasync.client import Client, Progress
 from datasync.errors import DatasyncError, UsageError
 
@@ -62,25 +63,18 @@ def add_connection_args(parser: argparse.ArgumentParser, api_key_flag: str = "--
 def add_mapping_args(parser: argparse.ArgumentParser, dataset_help: str | None = None) -> None:
     """How a source's rows become examples (docs/sources.md). ``dataset_help``: ``--dataset``
     is optional (the command checks it) and means this."""
-    parser.add_argument("source", metavar="SOURCE", help="a path, -, or a URI (s3://, git://…)")
+    parser.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a path, -, a URI (s3://, git://…), a directory or a glob (all its files as one)",
+    )
     if dataset_help is None:
         parser.add_argument(
             "--dataset", required=True, metavar="NAME", help="the dataset to update"
         )
     else:
         parser.add_argument("--dataset", metavar="NAME[@V]", help=dataset_help)
-    ids = parser.add_mutually_exclusive_group()
-    ids.add_argument(
-        "--source-id-key",
-        default="id",
-        metavar="KEY",
-        help="key (or dotted path) of each example's id (default: id)",
-    )
-    ids.add_argument(
-        "--no-source-id",
-        action="store_true",
-        help="the examples have no id: identity is the content hash (no PATCH, only CREATE/DELETE)",
-    )
+    add_source_args(parser)
     parser.add_argument("--input-keys", type=key_list, metavar="K1,K2", help="flat rows: input")
     parser.add_argument("--output-keys", type=key_list, metavar="K1,K2", help="flat rows: output")
     parser.add_argument(
@@ -105,10 +99,13 @@ def mapping_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         options["format"] = args.format
     if args.strict:
         options["strict"] = True
+    if args.split_from_filename:
+        options["split_from_filename"] = True
     return {
         "dataset": args.dataset,
         "examples": args.source,
-        "source_id_key": None if args.no_source_id else args.source_id_key,
+        "max_errors": max_errors(args),
+        "source_id_key": source_id_key(args),
         "input_keys": args.input_keys,
         "output_keys": args.output_keys,
         "metadata_keys": args.metadata_keys,

@@ -10,19 +10,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from datasync.canonical import SCHEMES
+from datasync.cli._source_args import add_source_args, max_errors, source_id_key
 from datasync.errors import DatasyncError, SourceError
 from datasync.sources import FORMATS, HashedExample, hash_source
 
 
 def _key_list(text: str) -> list[str]:
     return [k.strip() for k in text.split(",") if k.strip()]
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
 
 
 def _positive(text: str) -> int:
@@ -43,12 +37,7 @@ def register(subparsers: Any) -> None:
         "stdout, then a summary on stderr. Exit 0 ok, 1 bad data, 2 usage.",
     )
     parser.add_argument("source", metavar="SOURCE")
-    parser.add_argument(
-        "--source-id-key",
-        metavar="KEY",
-        help="key (or dotted path) holding each example's id; without it the "
-        "identity is the content hash",
-    )
+    add_source_args(parser)
     parser.add_argument(
         "--input-keys",
         type=_key_list,
@@ -73,13 +62,6 @@ def register(subparsers: Any) -> None:
         "--binary",
         choices=["base64"],
         help="read Arrow binary columns as base64 text (refused otherwise)",
-    )
-    parser.add_argument(
-        "--max-errors",
-        type=_count,
-        default=1,
-        metavar="N",
-        help="collect up to N errors before stopping (0: all; default 1)",
     )
     parser.add_argument(
         "--workers",
@@ -117,14 +99,15 @@ def run(args: argparse.Namespace) -> int:
         args.source,
         scheme=args.scheme,
         workers=args.workers,
-        source_id_key=args.source_id_key,
+        source_id_key=source_id_key(args),
         input_keys=args.input_keys,
         output_keys=args.output_keys,
         metadata_keys=args.metadata_keys,
         format=args.format,
         strict=args.strict,
-        max_errors=args.max_errors,
+        max_errors=max_errors(args),
         binary=args.binary,
+        split_from_filename=args.split_from_filename,
     )
     out = sys.stdout
     try:

@@ -125,6 +125,7 @@ class DatasetsAPI(DatasetTagsMixin):
         dataset_tags: Mapping[str, str] | None = None,
         workers: int | None = None,
         source_options: Mapping[str, Any] | None = None,
+        max_errors: int = 1,
         progress: Progress | None = None,
         max_delete: MaxDelete = DEFAULT_DELETE_LIMIT,
         retries: int = DEFAULT_RETRIES,
@@ -151,6 +152,8 @@ class DatasetsAPI(DatasetTagsMixin):
 
         Raises :class:`SourceError` (bad data, nothing sent), :class:`DeleteGuardError`
         (``empty_source``, ``too_many_deletes``; nothing sent),
+        ``max_errors``: how many bad examples to collect before stopping (0: all); they are
+        raised together as one :class:`SourceError` listing each (``details["errors"]``).
         :class:`ValidationError`/:class:`TagError`, :class:`UsageError` (options),
         :class:`ConflictError` (attempts or time used up), :class:`TransportError`,
         :class:`AuthError`.
@@ -167,6 +170,7 @@ class DatasetsAPI(DatasetTagsMixin):
             output_keys,
             metadata_keys,
             dict(source_options or {}),
+            max_errors,
         )
         wire0 = (self._backend.wire.sent, self._backend.wire.received)
         with local_source(examples, mapping, workers) as source:
@@ -292,6 +296,7 @@ class DatasetsAPI(DatasetTagsMixin):
         *,
         workers: int | None = None,
         source_options: Mapping[str, Any] | None = None,
+        max_errors: int = 1,
         progress: Progress | None = None,
         version_id: int | None = None,
         max_delete: MaxDelete = DEFAULT_DELETE_LIMIT,
@@ -312,6 +317,7 @@ class DatasetsAPI(DatasetTagsMixin):
             output_keys,
             metadata_keys,
             dict(source_options or {}),
+            max_errors,
         )
         wire0 = (self._backend.wire.sent, self._backend.wire.received)
         with local_source(examples, mapping, workers) as source:

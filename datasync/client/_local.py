@@ -34,6 +34,7 @@ from datasync.sources import (
     examples_from_rows,
     hash_examples,
     hash_source,
+    is_many,
     is_phoenix_uri,
     jsonl_contents_at,
     jsonl_examples_at,
@@ -56,6 +57,7 @@ class RowMapping:
     output_keys: Sequence[str] | None = None
     metadata_keys: Sequence[str] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)  # open_source extras
+    max_errors: int = 1  # bad examples collected before stopping (0: all)
 
     def keys(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class RowMapping:
             "input_keys": self.input_keys,
             "output_keys": self.output_keys,
             "metadata_keys": self.metadata_keys,
+            "max_errors": self.max_errors,
         }
 
 
@@ -392,6 +395,7 @@ def local_source(examples: object, mapping: RowMapping, workers: int | None = No
             input_keys=mapping.input_keys,
             output_keys=mapping.output_keys,
             metadata_keys=mapping.metadata_keys,
+            max_errors=mapping.max_errors,
         )
 
     if isinstance(examples, Sequence):
@@ -417,7 +421,7 @@ def _uri_source(uri: str, mapping: RowMapping, workers: int | None) -> LocalSour
     if uri == "-":
         return _spilled("<stdin>", open_source(uri, **options), workers)
     at_lines = contents_at = None
-    if _is_jsonl(uri, options.get("format")):
+    if _is_jsonl(uri, options.get("format")) and not is_many(uri):
         line_options = {k: v for k, v in options.items() if k not in ("format", "binary")}
 
         def at_lines(lines: Iterable[int]) -> Iterator[Example]:

@@ -1,7 +1,8 @@
 """Read examples from files and locations as a validated stream (see docs/sources.md).
 
 * :func:`open_source` reads JSONL, JSON arrays, CSV and Parquet from a path, ``-``,
-  ``git://REPO@REV:PATH`` or any fsspec URL, and yields :class:`Example` values.
+  ``git://REPO@REV:PATH`` or any fsspec URL, and yields :class:`Example` values; a directory
+  or a glob reads every matching file as one source (:func:`is_many`).
 * :func:`examples_from_rows` and :func:`examples_from_arrow` apply the same column mapping
   and rules to in-memory rows, Arrow tables and pandas DataFrames.
 * :func:`hash_examples` turns examples into :class:`HashedExample` (source id, content hash,
@@ -28,6 +29,7 @@ from datasync.sources._hash_source import (
 )
 from datasync.sources._hashing import CHUNK_SIZE, PARALLEL_AFTER, hash_examples
 from datasync.sources._locations import location_path
+from datasync.sources._many import is_many
 from datasync.sources._mapping import ColumnMapping
 from datasync.sources._open import (
     FORMATS,
@@ -67,6 +69,7 @@ __all__ = [
     "examples_from_rows",
     "hash_examples",
     "hash_source",
+    "is_many",
     "is_phoenix_uri",
     "jsonl_contents_at",
     "jsonl_examples_at",

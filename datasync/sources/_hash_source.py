@@ -25,8 +25,9 @@ from datasync.sources._hashing import (
     run_ordered,
 )
 from datasync.sources._locations import location_path, open_location, safe_reader
+from datasync.sources._many import chained, is_many, source_files
 from datasync.sources._mapping import ColumnMapping, Record, SourceGate, examples_from_records
-from datasync.sources._open import detect_format, open_source
+from datasync.sources._open import detect_format, known_format, open_source, with_split
 from datasync.sources._phoenix_api import is_phoenix_uri
 from datasync.sources._problems import check_binary_mode, check_max_errors
 from datasync.sources._text import parse_jsonl_contents, parse_jsonl_line, split_lines
@@ -49,7 +50,7 @@ def _parse_and_hash(
     """
     out: list[_Hashed | Failure] = []
     append = out.append
-    shaped = mapping.input_keys is None and mapping.source_id_fn is None
+    shaped = mapping.input_keys is None and mapping.source_id_fn is None and mapping.split is None
     id_key = mapping.source_id_key if shaped else None  # then the parts are the row's objects
     for start in range(0, len(lines), ROWS_PER_CALL):
         batch = lines[start : start + ROWS_PER_CALL]
@@ -112,6 +113,7 @@ def hash_source(
     strict: bool = False,
     max_errors: int = 1,
     binary: str | None = None,
+    split_from_filename: bool = False,
     **storage_options: Any,
 ) -> Iterator[HashedExample]:
     """The same as ``hash_examples(open_source(uri, ...), scheme=, workers=)``, faster.
@@ -119,13 +121,16 @@ def hash_source(
     JSONL sources are parsed, validated and hashed in worker processes (``workers`` as in
     :func:`hash_examples`); bodies never come back, so use this when only identities and
     hashes are needed (``datasync hash``, a sync manifest). Raises as open_source and
-    hash_examples do.
+    hash_examples do. A directory or glob reads as one source, as in :func:`open_source`.
     """
     options = {
         "source_id_key": source_id_key, "input_keys": input_keys, "output_keys": output_keys,
         "metadata_keys": metadata_keys, "format": format, "strict": strict,
-        "max_errors": max_errors, "binary": binary, **storage_options,
+        "max_errors": max_errors, "binary": binary,
+        "split_from_filename": split_from_filename, **storage_options,
     }  # fmt: skip
+    if is_many(uri):
+        return _many_hashed(uri, scheme, workers, chunk_size, options)
     kind = "phoenix" if is_phoenix_uri(uri) else detect_format(location_path(uri), format)
     if kind != "jsonl" or workers == 1:
         examples = open_source(uri, **options)
@@ -139,7 +144,45 @@ def hash_source(
         source_id_key=source_id_key, input_keys=input_keys, output_keys=output_keys,
         metadata_keys=metadata_keys, strict=strict,
     )  # fmt: skip
+    mapping = with_split(mapping, uri, split_from_filename)
     return _jsonl_hashed(uri, mapping, scheme, workers, chunk_size, max_errors, storage_options)
+
+
+def _many_hashed(
+    uri: str, scheme: str, workers: int | None, chunk_size: int, options: dict[str, Any]
+) -> Iterator[HashedExample]:
+    """hash_source of every file a directory or glob names, as one source."""
+    if scheme not in SCHEMES:
+        hash_bytes(b"", scheme)
+    check_workers(workers)
+    check_max_errors(options["max_errors"])
+    check_binary_mode(options["binary"])
+    ColumnMapping.build(
+        source_id_key=options["source_id_key"], input_keys=options["input_keys"],
+        output_keys=options["output_keys"], metadata_keys=options["metadata_keys"],
+    )  # fmt: skip
+    if options["format"] is not None:
+        detect_format("", options["format"])
+    return _many_hashed_stream(uri, scheme, workers, chunk_size, options)
+
+
+def _many_hashed_stream(
+    uri: str, scheme: str, workers: int | None, chunk_size: int, options: dict[str, Any]
+) -> Iterator[HashedExample]:
+    reserved = {"source_id_key", "input_keys", "output_keys", "metadata_keys", "format",
+                "strict", "max_errors", "binary", "split_from_filename"}  # fmt: skip
+    storage = {k: v for k, v in options.items() if k not in reserved}
+    files = source_files(uri, known_format(options["format"]), storage)
+
+    def read(name: str, budget: int) -> Iterator[HashedExample]:
+        one = {**options, "max_errors": budget}
+        return hash_source(name, scheme=scheme, workers=workers, chunk_size=chunk_size, **one)
+
+    what = "source id" if options["source_id_key"] is not None else _CONTENT_IDENTITY
+    yield from chained(files, read, lambda item: item.source_id, options["max_errors"], what)
+
+
+_CONTENT_IDENTITY = "content (no source id key: identity is the content hash)"
 
 
 def _line_chunks(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:
@@ -186,6 +229,7 @@ def jsonl_examples_at(
     metadata_keys: Sequence[str] | None = None,
     strict: bool = False,
     max_errors: int = 1,
+    split_from_filename: bool = False,
     **storage_options: Any,
 ) -> Iterator[Example]:
     """The examples on the given lines (1-based, ascending) of the JSONL source at ``uri``.
@@ -201,6 +245,7 @@ def jsonl_examples_at(
         metadata_keys=metadata_keys, strict=strict,
     )  # fmt: skip
     check_max_errors(max_errors)
+    mapping = with_split(mapping, uri, split_from_filename)
     return _examples_at(uri, iter(line_numbers), mapping, max_errors, storage_options)
 
 
@@ -241,6 +286,7 @@ def jsonl_contents_at(
     strict: bool = False,
     workers: int | None = None,
     chunk_size: int = CHUNK_SIZE,
+    split_from_filename: bool = False,
     **storage_options: Any,
 ) -> Iterator[ContentLine]:
     """``(line, source id, hash, content)`` for the given lines (1-based, ascending) of the
@@ -257,6 +303,7 @@ def jsonl_contents_at(
         metadata_keys=metadata_keys, strict=strict,
     )  # fmt: skip
     check_workers(workers)
+    mapping = with_split(mapping, uri, split_from_filename)
     return _contents_at(uri, iter(line_numbers), mapping, workers, chunk_size, storage_options)
 
 

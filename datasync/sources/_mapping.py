@@ -48,6 +48,8 @@ class ColumnMapping:
     metadata_keys: tuple[str, ...] | None = None
     strict: bool = False
     source_id_fn: SourceIdFn | None = None
+    #: ``metadata.split`` of every example (``--split-from-filename``: the file's stem)
+    split: str | None = None
 
     @classmethod
     def build(
@@ -59,6 +61,7 @@ class ColumnMapping:
         metadata_keys: Sequence[str] | None = None,
         strict: bool = False,
         source_id_fn: SourceIdFn | None = None,
+        split: str | None = None,
     ) -> ColumnMapping:
         """Check the options and build a mapping. Raises UsageError for contradictory options."""
         if source_id_key is not None and (not isinstance(source_id_key, str) or not source_id_key):
@@ -84,7 +87,7 @@ class ColumnMapping:
                         f"key {key!r} is listed in both {seen[key]} and {name}", code="bad_option"
                     )
                 seen[key] = name
-        return cls(source_id_key, strict=strict, source_id_fn=source_id_fn, **parts)
+        return cls(source_id_key, strict=strict, source_id_fn=source_id_fn, split=split, **parts)
 
     def to_example(self, row: Any, location: str) -> Example:
         """The Example for ``row``. Raises SourceError (with ``location``) for a bad row."""
@@ -107,7 +110,22 @@ class ColumnMapping:
         rest = {k: v for k, v in row.items() if k not in claimed}
         if rest:
             metadata = self._merge_rest(metadata, rest, location)
+        if self.split is not None:
+            metadata = self._with_split(metadata, location)
         return Example(source_id, input, output, metadata, location)
+
+    def _with_split(self, metadata: dict[str, Any], location: str) -> dict[str, Any]:
+        """``metadata`` with ``split`` set from the file name; a different split is refused."""
+        held = metadata.get("split", self.split)
+        if held != self.split:
+            raise SourceError(
+                f"metadata.split is {held!r} but the file name says {self.split!r}"
+                " (--split-from-filename); drop one of them",
+                code="split_conflict",
+                location=location,
+                details={"path": "$.metadata.split"},
+            )
+        return {**metadata, "split": self.split}
 
     def _source_id(self, row: Mapping[str, Any], location: str) -> str | None:
         if self.source_id_fn is not None:

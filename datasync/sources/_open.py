@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -18,6 +19,7 @@ from datasync.sources._locations import (
     open_location,
     safe_reader,
 )
+from datasync.sources._many import chained, is_many, source_files, split_name
 from datasync.sources._mapping import ColumnMapping, Record, SourceIdFn, examples_from_records
 from datasync.sources._phoenix import phoenix_examples
 from datasync.sources._phoenix_api import is_phoenix_uri
@@ -76,6 +78,7 @@ def open_source(
     strict: bool = False,
     max_errors: int = 1,
     binary: str | None = None,
+    split_from_filename: bool = False,
     **storage_options: Any,
 ) -> Iterator[Example]:
     """Stream the examples of the source at ``uri``, validated, in file order.
@@ -87,6 +90,12 @@ def open_source(
     examples by the column mapping (see :class:`ColumnMapping`). ``phoenix://HOST:PORT/DATASET``
     reads an Arize Phoenix dataset over its REST API (``storage_options``: ``api_key``,
     ``timeout``; see docs/phoenix.md).
+
+    A directory or a glob (``data/``, ``data/*.jsonl``; also fsspec and git locations) reads
+    every matching file in sorted order as one source; an id in two files is a
+    ``duplicate_source_id`` error naming both. ``split_from_filename`` sets each example's
+    ``metadata.split`` to its file's name without extensions (``train`` for
+    ``train.jsonl``; a row holding another ``split`` is refused, ``split_conflict``).
 
     Raises :class:`~datasync.errors.SourceError` (``code`` and ``location``) for bad data,
     after collecting up to ``max_errors`` of them (0: no limit), and
@@ -108,10 +117,61 @@ def open_source(
             )
         return phoenix_examples(uri, mapping, max_errors, **storage_options)
     check_binary_mode(binary)
+    if is_many(uri):
+        if format is not None:
+            detect_format("", format)
+        return _stream_many(
+            uri, mapping, format, max_errors, binary, split_from_filename, storage_options
+        )
     kind = detect_format(location_path(uri), format)
     if kind == "parquet":
         require("pyarrow", "reading Parquet")
+    mapping = with_split(mapping, uri, split_from_filename)
     return _stream(uri, mapping, kind, max_errors, binary, storage_options)
+
+
+def with_split(mapping: ColumnMapping, uri: str, split_from_filename: bool) -> ColumnMapping:
+    """``mapping`` that sets ``metadata.split`` from ``uri``'s file name, if asked."""
+    if not split_from_filename:
+        return mapping
+    path = location_path(uri)
+    if not path:
+        raise UsageError("split_from_filename needs a file name; stdin has none", code="bad_option")
+    return dataclasses.replace(mapping, split=split_name(path))
+
+
+def known_format(format: str | None) -> Callable[[str], bool]:
+    """Whether a directory's file is read: its name tells a format (or ``format`` is given)."""
+
+    def known(name: str) -> bool:
+        try:
+            detect_format(name, format)
+        except UsageError:
+            return False
+        return True
+
+    return known
+
+
+def _stream_many(
+    uri: str,
+    mapping: ColumnMapping,
+    format: str | None,
+    max_errors: int,
+    binary: str | None,
+    split_from_filename: bool,
+    storage_options: dict[str, Any],
+) -> Iterator[Example]:
+    files = source_files(uri, known_format(format), storage_options)
+
+    def read(name: str, budget: int) -> Iterator[Example]:
+        kind = detect_format(location_path(name), format)
+        if kind == "parquet":
+            require("pyarrow", "reading Parquet")
+        one = with_split(mapping, name, split_from_filename)
+        return _stream(name, one, kind, budget, binary, storage_options)
+
+    yield from chained(files, read, lambda example: example.source_id, max_errors)
 
 
 def _stream(

@@ -4,6 +4,7 @@ and PostgreSQL; the store holds exactly what was pushed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,3 +119,42 @@ def test_without_id_key_identity_is_content_so_an_edit_is_create_plus_delete(
     state = stored(store, "qa")
     assert new_id in state and old_id not in state and len(state) == 60
     assert state[new_id]["output"] == {"a": "seven"}
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_max_errors_collects_every_bad_example_and_sends_nothing(
+    client: Client, store: Store, tmp_path: Any, as_path: bool
+) -> None:
+    data: list[dict[str, Any]] = [
+        *rows(5),
+        {"id": "x", "input": {"n": float("inf")}},
+        {"id": "y"},
+        {"id": "", "input": {}},
+    ]
+    examples: Any = data
+    if as_path:
+        examples = tmp_path / "qa.jsonl"
+        examples.write_text("".join(json.dumps(r) + "\n" for r in data))
+    for call in (client.datasets.upsert_dataset, client.datasets.diff):
+        with pytest.raises(SourceError) as info:
+            call(dataset="qa", examples=examples, max_errors=0)
+        codes = [e["code"] for e in info.value.details["errors"]]
+        assert codes == ["non_finite_number", "missing_key", "empty_source_id"]
+        with pytest.raises(SourceError) as info:
+            call(dataset="qa", examples=examples)
+        assert info.value.code == "non_finite_number" and "errors" not in info.value.details
+    assert store.list_datasets(10, None).items == ()
+
+
+def test_a_directory_is_one_source(client: Client, store: Store, tmp_path: Any) -> None:
+    (tmp_path / "data").mkdir()
+    for name, part in (("train", rows(6)), ("test", rows(3, start=6))):
+        text = "".join(json.dumps(r) + "\n" for r in part)
+        (tmp_path / "data" / f"{name}.jsonl").write_text(text)
+    v1 = client.datasets.upsert_dataset(dataset="qa", examples=tmp_path / "data")
+    assert v1.summary.created == 9 and stored(store, "qa") == as_state(rows(9))
+    edited = rows(3, start=6, tag="!")
+    (tmp_path / "data" / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in edited))
+    v2 = client.datasets.upsert_dataset(dataset="qa", examples=str(tmp_path / "data"))
+    assert (v2.summary.patched, v2.summary.unchanged) == (3, 6)
+    assert stored(store, "qa") == as_state(rows(6) + edited)
