@@ -34,6 +34,8 @@ _COMMANDS: tuple[str, ...] = (
     "export",
     "log",
     "ls",
+    "rm",
+    "mv",
     "tag",
     "untag",
     "experiments",

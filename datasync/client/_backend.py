@@ -18,6 +18,7 @@ from typing import Any
 from datasync.store import (
     CommitResult,
     DatasetInfo,
+    DeletedDataset,
     DiffPage,
     ManifestEntry,
     Page,
@@ -52,6 +53,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def get_dataset(self, name_or_id: str | int) -> DatasetInfo:
         """The dataset; :class:`NotFoundError` if there is none."""
+
+    @abc.abstractmethod
+    def delete_dataset(self, name_or_id: str | int, force: bool) -> DeletedDataset:
+        """Delete the dataset (``force``: with its experiments); ``dataset_in_use`` else."""
+
+    @abc.abstractmethod
+    def rename_dataset(self, name_or_id: str | int, new_name: str) -> DatasetInfo:
+        """Rename the dataset; ``dataset_exists`` when the name is taken."""
 
     @abc.abstractmethod
     def list_datasets(

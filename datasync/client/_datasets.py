@@ -25,7 +25,7 @@ from datasync.client._remote import (
 from datasync.client._results import ChangeSummary, Dataset, Diff, Transfer, VersionDiff
 from datasync.client._tags import DatasetTagsMixin, TagFilter
 from datasync.errors import ConflictError, DeleteGuardError, NotFoundError, UsageError
-from datasync.store import CommitResult, DatasetInfo, VersionInfo
+from datasync.store import CommitResult, DatasetInfo, DeletedDataset, VersionInfo
 from datasync.sync import (
     DEFAULT_DELETE_LIMIT,
     ChangeKind,
@@ -370,6 +370,20 @@ class DatasetsAPI(DatasetTagsMixin):
             return Dataset(info.id, info.name, None, ChangeSummary(), _backend=self._backend)
         version = self._backend.get_version(info.id, version_id)
         return _dataset_at(info, version, self._backend)
+
+    def delete_dataset(self, name_or_id: str | int, *, force: bool = False) -> DeletedDataset:
+        """Delete the dataset: every version, example revision, tag and tag change (nothing
+        of it can be read back). Experiments that ran on it are deleted too only with
+        ``force``; without it a dataset they use is refused (:class:`ConflictError`
+        ``dataset_in_use``). Returns what was removed. Raises :class:`NotFoundError`."""
+        return self._backend.delete_dataset(name_or_id, force)
+
+    def rename_dataset(self, name_or_id: str | int, new_name: str) -> Dataset:
+        """Rename the dataset; its id, versions, tags, tag history and experiments follow.
+        Returns it at its head. Raises :class:`ValidationError` (bad name),
+        :class:`ConflictError` (``dataset_exists``), :class:`NotFoundError`."""
+        info = self._backend.rename_dataset(name_or_id, new_name)
+        return self.get_dataset(info.id)
 
     def list_datasets(self, tags: TagFilter | None = None) -> list[DatasetInfo]:
         """Every dataset, by id; ``tags``: only those having every ``key: value`` (a ``None``

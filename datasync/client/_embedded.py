@@ -9,6 +9,7 @@ from datasync.client._backend import Backend, TagFilter, WireCounter
 from datasync.store import (
     CommitResult,
     DatasetInfo,
+    DeletedDataset,
     DiffPage,
     ManifestEntry,
     Page,
@@ -41,6 +42,12 @@ class EmbeddedBackend(Backend):
 
     def get_dataset(self, name_or_id: str | int) -> DatasetInfo:
         return self.store.get_dataset(name_or_id)
+
+    def delete_dataset(self, name_or_id: str | int, force: bool) -> DeletedDataset:
+        return self.store.delete_dataset(name_or_id, force=force)
+
+    def rename_dataset(self, name_or_id: str | int, new_name: str) -> DatasetInfo:
+        return self.store.rename_dataset(name_or_id, new_name)
 
     def list_datasets(
         self, limit: int, cursor: str | None, tags: TagFilter | None = None

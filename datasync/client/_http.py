@@ -28,6 +28,7 @@ from datasync.errors import DatasyncError, TransportError, UsageError, error_fro
 from datasync.store import (
     CommitResult,
     DatasetInfo,
+    DeletedDataset,
     DiffPage,
     ManifestEntry,
     Page,
@@ -196,6 +197,15 @@ class HttpBackend(Backend):
 
     def get_dataset(self, name_or_id: str | int) -> DatasetInfo:
         return DatasetInfo.from_wire(self._json("GET", f"/datasets/{_ref(name_or_id)}"))
+
+    def delete_dataset(self, name_or_id: str | int, force: bool) -> DeletedDataset:
+        params = {"force": "true"} if force else {}
+        body = self._json("DELETE", f"/datasets/{_ref(name_or_id)}", params=params)
+        return DeletedDataset.from_wire(body)
+
+    def rename_dataset(self, name_or_id: str | int, new_name: str) -> DatasetInfo:
+        body = self._json("PATCH", f"/datasets/{_ref(name_or_id)}", json={"name": new_name})
+        return DatasetInfo.from_wire(body)
 
     def list_datasets(
         self, limit: int, cursor: str | None, tags: TagFilter | None = None

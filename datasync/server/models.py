@@ -14,6 +14,7 @@ __all__ = [
     "BucketRequest",
     "DatasetCreate",
     "DatasetPage",
+    "DatasetRename",
     "DiffPageOut",
     "DigestsOut",
     "DigestsRequest",
@@ -31,6 +32,10 @@ class DatasetCreate(BaseModel):
     name: str = Field(description="A letter, then letters, digits, '.', '_' or '-' (<= 128).")
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
+
+
+class DatasetRename(BaseModel):
+    name: str = Field(description="The new name (same rules as a new dataset's name).")
 
 
 class DatasetPage(BaseModel):

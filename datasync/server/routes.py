@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from datasync.canonical import loads_strict
@@ -15,6 +15,7 @@ from datasync.server.handlers import ERROR_RESPONSES
 from datasync.server.models import (
     DatasetCreate,
     DatasetPage,
+    DatasetRename,
     DiffPageOut,
     DigestsOut,
     DigestsRequest,
@@ -26,7 +27,7 @@ from datasync.server.models import (
 )
 from datasync.server.strict import Digits, StrictRoute
 from datasync.server.tag_query import tag_query
-from datasync.store import DatasetInfo, Store, VersionInfo, checked_id, is_id_text
+from datasync.store import DatasetInfo, DeletedDataset, Store, VersionInfo, checked_id, is_id_text
 
 __all__ = ["router"]
 
@@ -109,12 +110,29 @@ def get_dataset(dataset: DatasetRef, request: Request) -> JSONResponse:
 @router.delete(
     "/datasets/{dataset}",
     operation_id="deleteDataset",
-    summary="Delete a dataset with all its versions",
-    status_code=204,
+    summary="Delete a dataset with all its versions (and, with force, its experiments)",
+    response_model=DeletedDataset,
+    responses={
+        404: {"description": "No such dataset"},
+        409: {"description": "Experiments use the dataset (dataset_in_use); pass force=true"},
+    },
 )
-def delete_dataset(dataset: DatasetRef, request: Request) -> Response:
-    _store(request).delete_dataset(dataset)
-    return Response(status_code=204)
+def delete_dataset(dataset: DatasetRef, request: Request, force: bool = False) -> JSONResponse:
+    return JSONResponse(_store(request).delete_dataset(dataset, force=force).to_wire())
+
+
+@router.patch(
+    "/datasets/{dataset}",
+    operation_id="renameDataset",
+    summary="Rename a dataset (versions, tags, history and experiments follow)",
+    response_model=DatasetInfo,
+    responses={
+        404: {"description": "No such dataset"},
+        409: {"description": "A dataset with the new name exists (dataset_exists)"},
+    },
+)
+def rename_dataset(dataset: DatasetRef, body: DatasetRename, request: Request) -> JSONResponse:
+    return JSONResponse(_store(request).rename_dataset(dataset, body.name).to_wire())
 
 
 @router.get(

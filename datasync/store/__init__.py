@@ -16,6 +16,7 @@ if _typing.TYPE_CHECKING:
     from datasync.store.records import (
         CommitResult,
         DatasetInfo,
+        DeletedDataset,
         DiffPage,
         ManifestEntry,
         Page,
@@ -33,6 +34,7 @@ __all__ = [
     "TAGGABLE_KINDS",
     "CommitResult",
     "DatasetInfo",
+    "DeletedDataset",
     "DiffPage",
     "ManifestEntry",
     "Page",
@@ -59,8 +61,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{
         name: ("datasync.store.records", name)
         for name in (
-            "CommitResult", "DatasetInfo", "DiffPage", "ManifestEntry", "Page", "TagChange",
-            "VersionInfo",
+            "CommitResult", "DatasetInfo", "DeletedDataset", "DiffPage", "ManifestEntry",
+            "Page", "TagChange", "VersionInfo",
         )
     },
     **{

@@ -12,17 +12,19 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from datasync.errors import NotFoundError, ValidationError
 from datasync.store.ids import checked_id, is_id_text
-from datasync.store.schema import datasets, examples, revisions, versions
+from datasync.store.schema import datasets, examples, experiments, revisions, versions
 from datasync.sync import LEAF_BITS
 
 __all__ = [
+    "DatasetCounts",
+    "dataset_counts",
     "dataset_row",
     "head_number",
     "manifest_rows",
@@ -51,6 +53,25 @@ def dataset_row(conn: Connection, name_or_id: str | int, *, lock: bool = False) 
     if row is None:
         raise NotFoundError(f"no dataset {name_or_id!r}", code="dataset_not_found")
     return row
+
+
+class DatasetCounts(NamedTuple):
+    """How much a dataset holds: versions, examples in its head, experiments."""
+
+    versions: int
+    examples: int
+    experiments: int
+
+
+def dataset_counts(conn: Connection, dataset: Row[Any]) -> DatasetCounts:
+    """The versions, the head's examples and the experiments of a dataset row."""
+
+    def count(table: sa.Table) -> int:
+        stmt = sa.select(sa.func.count()).select_from(table)
+        return int(conn.execute(stmt.where(table.c.dataset_id == dataset.id)).scalar_one())
+
+    head = version_row(conn, dataset, None)
+    return DatasetCounts(count(versions), head.total if head is not None else 0, count(experiments))
 
 
 def version_row(conn: Connection, dataset: Row[Any], version_id: int | None) -> Row[Any] | None:

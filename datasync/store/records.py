@@ -16,6 +16,7 @@ from datasync.sync.version_diff import ExampleChange
 __all__ = [
     "CommitResult",
     "DatasetInfo",
+    "DeletedDataset",
     "DiffPage",
     "ManifestEntry",
     "Page",
@@ -45,6 +46,25 @@ class DatasetInfo:
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> DatasetInfo:
         return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedDataset:
+    """What deleting a dataset removed: the dataset, its versions (with their examples and
+    tags) and the experiments that ran on it."""
+
+    id: int
+    name: str
+    versions: int
+    examples: int
+    experiments: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> DeletedDataset:
+        return cls(**data)
 
 
 @dataclass(frozen=True, slots=True)

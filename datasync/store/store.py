@@ -22,6 +22,7 @@ from datasync.store.ids import is_id_text
 from datasync.store.records import (
     CommitResult,
     DatasetInfo,
+    DeletedDataset,
     ManifestEntry,
     Page,
     VersionInfo,
@@ -185,11 +186,52 @@ class Store(TaggingMixin, ExperimentsMixin, DiffMixin, BrowsingMixin):
         items = tuple(_dataset_info(r, heads.get(r.head_version_id)) for r in rows)
         return Page(items, encode_cursor(items[-1].id) if len(items) == limit else None)
 
-    def delete_dataset(self, name_or_id: str | int) -> None:
-        """Delete a dataset with every version and revision; raises :class:`NotFoundError`."""
+    def delete_dataset(self, name_or_id: str | int, *, force: bool = False) -> DeletedDataset:
+        """Delete a dataset with every version, example revision, tag and tag change.
+
+        Experiments that ran on it are deleted with it only when ``force``; otherwise a
+        dataset they reference is refused (:class:`ConflictError` ``dataset_in_use``). Raises
+        :class:`NotFoundError`.
+        """
         with self._write() as conn:
             row = queries.dataset_row(conn, name_or_id, lock=True)
+            held = queries.dataset_counts(conn, row)
+            if held.experiments and not force:
+                raise ConflictError(
+                    f"dataset {row.name!r} is used by {held.experiments} experiment(s); delete"
+                    " them with it (force, --force) or keep the dataset",
+                    code="dataset_in_use",
+                    details={"experiments": held.experiments},
+                )
             conn.execute(datasets.delete().where(datasets.c.id == row.id))
+        with self._lock:
+            # SQLite may give a deleted version's id to a new version: drop cached tables.
+            self._tables.clear()
+        return DeletedDataset(row.id, row.name, held.versions, held.examples, held.experiments)
+
+    def rename_dataset(self, name_or_id: str | int, new_name: str) -> DatasetInfo:
+        """Give a dataset a new name; its id, versions, tags, history and experiments stay.
+
+        Raises :class:`ValidationError` (bad name), :class:`ConflictError` (``dataset_exists``)
+        and :class:`NotFoundError`.
+        """
+        validate_dataset_name(new_name)
+        with self._write() as conn:
+            row = queries.dataset_row(conn, name_or_id, lock=True)
+            if new_name == row.name:
+                return _dataset_info(row)
+            taken = sa.select(datasets.c.id).where(datasets.c.name == new_name)
+            if conn.execute(taken).first():
+                raise ConflictError(f"dataset {new_name!r} already exists", code="dataset_exists")
+            try:
+                with conn.begin_nested():
+                    rename = datasets.update().where(datasets.c.id == row.id)
+                    conn.execute(rename.values(name=new_name))
+            except sa.exc.IntegrityError:
+                raise ConflictError(
+                    f"dataset {new_name!r} was created concurrently", code="dataset_exists"
+                ) from None
+            return _dataset_info(queries.dataset_row(conn, row.id))
 
     # --- versions and manifests -----------------------------------------------------------
 

@@ -50,8 +50,18 @@ def test_writes_replace_by_key_and_stop_after_finish(store: Store) -> None:
     assert finished.value.code == "experiment_finished"
 
 
-def test_experiments_are_deleted_with_their_dataset(store: Store) -> None:
+def test_experiments_are_deleted_with_their_dataset_only_when_forced(store: Store) -> None:
     exp, _ = _setup(store)
-    store.delete_dataset("qa")
+    with pytest.raises(ConflictError) as refused:
+        store.delete_dataset("qa")
+    assert refused.value.code == "dataset_in_use" and refused.value.details["experiments"] == 1
+    assert store.get_experiment(exp).id == exp and store.get_version("qa").total == 3
+    deleted = store.delete_dataset("qa", force=True)
+    assert (deleted.name, deleted.versions, deleted.examples, deleted.experiments) == (
+        "qa",
+        1,
+        3,
+        1,
+    )
     with pytest.raises(NotFoundError):
         store.get_experiment(exp)

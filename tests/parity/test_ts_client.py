@@ -926,3 +926,27 @@ def test_ts_seed_loop_reuses_across_names_with_per_dataset_versions(live: Live) 
         "{ datasetName: 'support-benchmark' }, { versionId: 1 });"
     )
     assert first["versionId"] == 1 and first["total"] == 2
+
+
+def test_ts_rename_and_delete_act_on_the_server(live: Live) -> None:
+    first = live.upsert_ts("qa", rows(5))
+    live.store.create_experiment("qa", first["versionId"], "x", "version:1", {})
+    renamed = live.node('return await client.datasets.renameDataset("qa", "qa-old");')
+    assert (renamed["id"], renamed["name"]) == (first["datasetId"], "qa-old")
+    assert live.store.get_version("qa-old").id == first["versionId"]
+    taken = live.node(
+        'await client.datasets.upsertDataset({ dataset: { datasetName: "qa" }, examples: [] });'
+        'return await client.datasets.renameDataset("qa", "qa-old");'
+    )
+    assert (taken["thrown"]["name"], taken["thrown"]["code"]) == ("ConflictError", "dataset_exists")
+    in_use = live.node('return await client.datasets.deleteDataset("qa-old");')
+    assert in_use["thrown"]["code"] == "dataset_in_use" and live.store.get_dataset("qa-old")
+    deleted = live.node('return await client.datasets.deleteDataset("qa-old", { force: true });')
+    assert deleted == {
+        "id": first["datasetId"],
+        "name": "qa-old",
+        "versions": 1,
+        "examples": 5,
+        "experiments": 1,
+    }
+    assert [d.name for d in live.store.list_datasets().items] == ["qa"]

@@ -59,8 +59,20 @@ def test_dataset_lifecycle_over_http(api: httpx.Client, store: Store) -> None:
     assert api.get("/v1/datasets").json() == {"items": [info], "next_cursor": None}
     again = api.post("/v1/datasets", json={"name": "qa"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "dataset_exists"
-    assert api.delete("/v1/datasets/qa").status_code == 204
-    gone = api.get("/v1/datasets/qa")
+    renamed = api.patch("/v1/datasets/qa", json={"name": "qa2"})
+    assert renamed.status_code == 200 and renamed.json() == {**info, "name": "qa2"}
+    taken = api.patch("/v1/datasets/qa2", json={"name": "qa2x"})
+    assert taken.status_code == 200 and store.get_dataset("qa2x").id == info["id"]
+    deleted = api.delete("/v1/datasets/qa2x")
+    assert deleted.status_code == 200
+    assert deleted.json() == {
+        "id": info["id"],
+        "name": "qa2x",
+        "versions": 0,
+        "examples": 0,
+        "experiments": 0,
+    }
+    gone = api.get("/v1/datasets/qa2x")
     assert gone.status_code == 404
     assert isinstance(error_from_wire(gone.json(), 404), NotFoundError)
 

@@ -8,6 +8,7 @@ import pytest
 
 from datasync.errors import ConflictError, NotFoundError, TagError, UsageError, ValidationError
 from datasync.store import Store, default_store_url, normalize_url
+from datasync.sync import ExampleData
 from tests.store.helpers import creates
 
 
@@ -64,6 +65,48 @@ def test_delete_dataset_removes_versions_and_examples(store: Store) -> None:
     with store.engine.connect() as conn:
         for table in ("versions", "examples", "revisions"):
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
+
+
+def test_delete_reports_what_it_removed_and_a_new_dataset_starts_afresh(store: Store) -> None:
+    store.snapshot("qa", [ExampleData(f"e{i}", {"i": i}) for i in range(3)])
+    store.snapshot("qa", [ExampleData(f"e{i}", {"i": i}) for i in range(5)])
+    deleted = store.delete_dataset("qa")
+    assert (deleted.name, deleted.versions, deleted.examples, deleted.experiments) == (
+        "qa",
+        2,
+        5,
+        0,
+    )
+    store.commit("qa", creates(1))  # the name is free again; nothing of the old one shows
+    assert store.get_version("qa").total == 1 and len(store.list_versions("qa").items) == 1
+
+
+def test_rename_keeps_id_versions_tags_and_history(store: Store) -> None:
+    first = store.commit("qa", creates(3))
+    store.update_tags("dataset", "qa", add={"team": "ml"})
+    store.update_tags("version", first.version_id, dataset="qa", add={"release": "r1"})
+    before = store.get_dataset("qa")
+    renamed = store.rename_dataset("qa", "qa.v2")
+    assert (renamed.id, renamed.name, renamed.tags) == (before.id, "qa.v2", {"team": "ml"})
+    assert renamed.head_version_id == before.head_version_id
+    assert store.get_version("qa.v2").tags == {"release": "r1"}
+    assert len(store.tag_history("qa.v2").items) == 2
+    with pytest.raises(NotFoundError):
+        store.get_dataset("qa")
+    assert store.rename_dataset("qa.v2", "qa.v2") == renamed  # same name: nothing to do
+
+
+def test_rename_refuses_a_taken_or_bad_name_and_changes_nothing(store: Store) -> None:
+    store.create_dataset("qa")
+    store.create_dataset("other")
+    with pytest.raises(ConflictError) as taken:
+        store.rename_dataset("qa", "other")
+    assert taken.value.code == "dataset_exists"
+    with pytest.raises(ValidationError):
+        store.rename_dataset("qa", "9lives")
+    with pytest.raises(NotFoundError):
+        store.rename_dataset("nope", "fine")
+    assert [d.name for d in store.list_datasets().items] == ["qa", "other"]
 
 
 def test_unknown_dataset_is_not_found(store: Store) -> None:

@@ -10,7 +10,7 @@ import { DEFAULT_DELETE_LIMIT, type DeleteLimit, type MaxDelete, checkDeletes, p
 import { type Http, ndjsonGzip, ref } from "./http.js";
 import { LeafTable } from "./manifest.js";
 import { type Mode, type Plan, countOf, parseMode } from "./plan.js";
-import type { ChangeSummary, Dataset, DatasetInfo, ExampleChange, Page, StoredExample, VersionInfo } from "./records.js";
+import type { ChangeSummary, Dataset, DatasetInfo, DeletedDataset, ExampleChange, Page, StoredExample, VersionInfo } from "./records.js";
 import { camel, changeSummary } from "./records.js";
 import {
   EXACT,
@@ -284,6 +284,28 @@ export class DatasetsAPI implements ManifestSource {
       summary: changeSummary(r.created, r.patched, r.deleted, r.unchanged),
       total: r.total,
     };
+  }
+
+  // --- delete and rename -------------------------------------------------------------------
+
+  /**
+   * Delete the dataset: every version, example revision, tag and tag change. Experiments that
+   * ran on it are deleted too only with `force`; without it the server refuses
+   * ({@link ConflictError} `dataset_in_use`). Returns what was removed. Throws
+   * {@link NotFoundError}.
+   */
+  async deleteDataset(dataset: DatasetRef | string | number, options: { force?: boolean } = {}): Promise<DeletedDataset> {
+    const query: [string, string][] = options.force ? [["force", "true"]] : [];
+    return camel(await this.http.json({ method: "DELETE", path: `/datasets/${ref(refOf(dataset))}`, query }));
+  }
+
+  /**
+   * Rename the dataset; its id, versions, tags, tag history and experiments follow. Returns
+   * its record. Throws {@link ConflictError} (`dataset_exists`), {@link ValidationError}
+   * (`invalid_name`), {@link NotFoundError}.
+   */
+  async renameDataset(dataset: DatasetRef | string | number, newName: string): Promise<DatasetInfo> {
+    return camel(await this.http.json({ method: "PATCH", path: `/datasets/${ref(refOf(dataset))}`, json: { name: newName } }));
   }
 
   // --- reads ---------------------------------------------------------------------------

@@ -156,6 +156,7 @@ export type {
   ChangeSummary,
   Dataset,
   DatasetInfo,
+  DeletedDataset,
   ExampleChange,
   FieldChange,
   Page,

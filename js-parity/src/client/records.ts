@@ -9,6 +9,16 @@ export interface DatasetInfo {
   headVersionId: number | null;
 }
 
+/** What deleting a dataset removed. */
+export interface DeletedDataset {
+  id: number;
+  name: string;
+  versions: number;
+  /** Examples in its head version. */
+  examples: number;
+  experiments: number;
+}
+
 export interface VersionInfo {
   id: number;
   datasetId: number;
