@@ -217,8 +217,11 @@ def test_json_array_file_over_the_limit_is_refused(
     assert (err.code, err.location) == ("file_too_large", str(path))
 
 
-def test_a_directory_is_an_unreadable_source(tmp_path: Path) -> None:
+def test_a_directory_without_data_files_is_not_found(tmp_path: Path) -> None:
+    # A directory is a source of its files (see test_many_files.py); this one holds none.
     folder = tmp_path / "d.jsonl"
     folder.mkdir()
+    (folder / "notes.txt").write_text("not data")
     err = error_of(folder)
-    assert (err.code, err.location) == ("source_unreadable", str(folder))
+    assert (err.code, err.location) == ("source_not_found", str(folder))
+    assert "no files match" in err.message
