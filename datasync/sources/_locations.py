@@ -42,12 +42,17 @@ def compression_of(path: str) -> str | None:
     return None
 
 
-def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
-    import fsspec
-
+def require_backend(uri: str) -> None:
+    """The fsspec backend ``uri``'s protocol needs, or MissingExtraError naming its extra."""
     backend = _BACKENDS.get(uri.split("://", 1)[0].lower())
     if backend is not None:
         require(backend, f"reading {uri.split('://', 1)[0]}:// locations")
+
+
+def _fsspec_open(uri: str, storage_options: dict[str, Any]) -> IO[bytes]:
+    import fsspec
+
+    require_backend(uri)
     if _is_http(uri):
         # One streaming GET: works with servers that ignore Range requests.
         storage_options = {"block_size": 0, **storage_options}

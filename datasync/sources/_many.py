@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from datasync.errors import SourceError, UsageError
 from datasync.sources._git import parse_git_url
+from datasync.sources._locations import require_backend
 from datasync.sources._problems import ErrorCollector, duplicate_error
 
 _GLOB = re.compile(r"[*?\[]")
@@ -109,6 +110,7 @@ def _fsspec_files(
 ) -> list[str]:
     import fsspec
 
+    require_backend(uri)
     try:
         fs, path = fsspec.core.url_to_fs(uri, **storage_options)
         if _GLOB.search(path):

@@ -219,7 +219,7 @@ class Store(TaggingMixin, ExperimentsMixin, DiffMixin, BrowsingMixin):
         with self._write() as conn:
             row = queries.dataset_row(conn, name_or_id, lock=True)
             if new_name == row.name:
-                return _dataset_info(row)
+                return _dataset_info(row, queries.head_number(conn, row))
             taken = sa.select(datasets.c.id).where(datasets.c.name == new_name)
             if conn.execute(taken).first():
                 raise ConflictError(f"dataset {new_name!r} already exists", code="dataset_exists")
@@ -231,7 +231,8 @@ class Store(TaggingMixin, ExperimentsMixin, DiffMixin, BrowsingMixin):
                 raise ConflictError(
                     f"dataset {new_name!r} was created concurrently", code="dataset_exists"
                 ) from None
-            return _dataset_info(queries.dataset_row(conn, row.id))
+            renamed = queries.dataset_row(conn, row.id)
+            return _dataset_info(renamed, queries.head_number(conn, renamed))
 
     # --- versions and manifests -----------------------------------------------------------
 
