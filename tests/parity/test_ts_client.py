@@ -4,7 +4,8 @@ Each test starts a live uvicorn server over a fresh SQLite store (``serve`` of
 tests/client/conftest.py) and runs short node scripts that import js-parity's build. What is
 checked: a dataset pushed from TypeScript and re-pushed from Python with the same rows is a
 no-op (and the reverse), so both clients hash and bucket identically; summaries are exact for a
-mixed change; a conflict makes the TypeScript client re-plan once; server errors arrive as
+mixed change; a conflict makes the TypeScript client re-plan and retry (a re-plan is guarded
+against mass deletes again); the mass-delete guard refuses an empty source; server errors arrive as
 typed errors with kind, code and message; and the planner's bucket digests and cost-model steps
 match Python's on random inputs. js-parity is installed and built first if needed
 (conftest.py); without node these tests fail with a message.
@@ -145,7 +146,14 @@ def tricky_rows() -> list[dict[str, Any]]:
 def test_ts_push_then_python_push_of_same_rows_is_a_noop(live: Live) -> None:
     data = tricky_rows()
     first = live.upsert_ts("qa", data)
-    assert first["summary"] == {"created": 308, "patched": 0, "deleted": 0, "unchanged": 0}
+    assert first["summary"] == {
+        "created": 308,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "added": 308,
+        "updated": 0,
+    }
     assert (first["noOp"], first["total"], first["datasetName"]) == (False, 308, "qa")
     again = live.python.datasets.upsert_dataset(dataset="qa", examples=data)
     assert again.no_op and again.version_id == first["versionId"]
@@ -167,7 +175,14 @@ def test_python_push_then_ts_push_of_same_rows_is_a_noop(live: Live) -> None:
     again = live.upsert_ts("qa", list(reversed(data)))
     assert again["noOp"] is True
     assert (again["versionId"], again["baseVersionId"]) == (first.version_id, first.version_id)
-    assert again["summary"] == {"created": 0, "patched": 0, "deleted": 0, "unchanged": 308}
+    assert again["summary"] == {
+        "created": 0,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 308,
+        "added": 0,
+        "updated": 0,
+    }
     assert live.versions("qa") == [first.version_id]
 
 
@@ -180,7 +195,14 @@ def test_ts_mixed_change_summary_is_exact_and_store_matches(live: Live) -> None:
     removed = {changed[i]["id"] for i in range(7, 2000, 200)}  # 10 deleted
     changed = [r for r in changed if r["id"] not in removed] + rows(10, start=5000)  # 10 new
     v2 = live.upsert_ts("qa", changed, ', message: "v2", tags: { team: "ml" }')
-    assert v2["summary"] == {"created": 10, "patched": 20, "deleted": 10, "unchanged": 1970}
+    assert v2["summary"] == {
+        "created": 10,
+        "patched": 20,
+        "deleted": 10,
+        "unchanged": 1970,
+        "added": 10,
+        "updated": 20,
+    }
     assert (v2["baseVersionId"], v2["total"], v2["noOp"]) == (v1.version_id, 2000, False)
     expected = {str(r["id"]): {k: r[k] for k in ("input", "output", "metadata")} for r in changed}
     assert live.state("qa") == expected
@@ -193,7 +215,14 @@ def test_ts_mixed_change_summary_is_exact_and_store_matches(live: Live) -> None:
 def test_ts_append_mode_never_deletes(live: Live) -> None:
     live.upsert_ts("qa", rows(50))
     out = live.upsert_ts("qa", rows(5, start=100), ', mode: "append"')
-    assert out["summary"] == {"created": 5, "patched": 0, "deleted": 0, "unchanged": 50}
+    assert out["summary"] == {
+        "created": 5,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 50,
+        "added": 5,
+        "updated": 0,
+    }
     assert len(live.state("qa")) == 55
 
 
@@ -205,7 +234,8 @@ const statuses = [];
 const fetchThrough = async (url, init) => {
   if (String(url).endsWith("/commits") && interrupted < input.interrupt) {
     interrupted += 1;
-    await other.datasets.upsertDataset({ dataset: { datasetName: "qa" },
+    await other.datasets.upsertDataset({ dataset: { datasetName: "qa" }, maxDelete: "100%",
+      mode: input.otherMode ?? "mirror",
       examples: input.other.map((r) => ({ ...r, output: { answer: `other ${interrupted}` } })) });
   }
   const response = await fetch(url, init);
@@ -213,8 +243,15 @@ const fetchThrough = async (url, init) => {
   return response;
 };
 const mine = ds.createClient({ fetch: fetchThrough });
-const result = await mine.datasets.upsertDataset({
-  dataset: { datasetName: "qa" }, examples: input.mine });
+let result;
+try {
+  result = await mine.datasets.upsertDataset({
+    dataset: { datasetName: "qa" }, examples: input.mine, retries: input.retries ?? 10 });
+} catch (err) {
+  if (!(err instanceof ds.DatasyncError)) throw err;
+  return { thrown: { name: err.name, kind: err.kind, code: err.code, message: err.message,
+    details: err.details }, commits, statuses };
+}
 return { result, commits, statuses };
 """
 
@@ -228,25 +265,77 @@ def test_ts_conflict_replans_once_and_wins(live: Live) -> None:
     _, v2, v3 = reversed(live.versions("qa"))
     assert out["result"]["baseVersionId"] == v2 and out["result"]["versionId"] == v3
     # The interloper mirrored 10 rows onto v2; the re-plan against v2 restores the rest.
-    assert out["result"]["summary"] == {"created": 90, "patched": 10, "deleted": 0, "unchanged": 0}
+    assert out["result"]["summary"] == {
+        "created": 90,
+        "patched": 10,
+        "deleted": 0,
+        "unchanged": 0,
+        "added": 90,
+        "updated": 10,
+    }
     expected = {str(r["id"]): {k: r[k] for k in ("input", "output", "metadata")} for r in mine}
     assert live.state("qa") == expected
 
 
-def test_ts_second_conflict_in_a_row_is_raised(live: Live) -> None:
+def test_ts_conflicts_are_retried_until_the_push_lands(live: Live) -> None:
     base = rows(20)
     live.python.datasets.upsert_dataset(dataset="qa", examples=base)
     mine = [{**base[0], "output": {"answer": "mine"}}, *base[1:]]
-    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 2})
+    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 3})
+    assert out["statuses"] == [409, 409, 409, 201]
+    assert out["result"]["versionId"] == live.versions("qa")[0]
+    assert live.state("qa")[str(base[0]["id"])]["output"] == {"answer": "mine"}
+
+
+def test_ts_conflicts_beyond_the_attempts_are_raised(live: Live) -> None:
+    base = rows(20)
+    live.python.datasets.upsert_dataset(dataset="qa", examples=base)
+    mine = [{**base[0], "output": {"answer": "mine"}}, *base[1:]]
+    out = live.node(_INTERLOPER, {"mine": mine, "other": base, "interrupt": 2, "retries": 2})
     thrown = out["thrown"]
-    assert (thrown["name"], thrown["kind"], thrown["code"], thrown["status"]) == (
+    assert (thrown["name"], thrown["kind"], thrown["code"]) == (
         "ConflictError",
         "conflict",
         "stale_base",
-        409,
     )
+    assert out["statuses"] == [409, 409]
+    assert "2 attempt(s)" in thrown["message"] and "retries" in thrown["message"]
     assert thrown["details"]["head_version_id"] == live.versions("qa")[0]
     assert "mine" not in json.dumps(live.state("qa"))  # nothing of this push was applied
+
+
+def test_ts_replan_after_a_conflict_is_guarded_again(live: Live) -> None:
+    base = rows(10)
+    live.python.datasets.upsert_dataset(dataset="qa", examples=base)
+    mine = [{**r, "output": {"answer": "mine"}} for r in base]
+    extra = rows(30, start=100)
+    out = live.node(
+        _INTERLOPER, {"mine": mine, "other": extra, "interrupt": 1, "otherMode": "append"}
+    )
+    assert (out["thrown"]["name"], out["thrown"]["code"]) == (
+        "DeleteGuardError",
+        "too_many_deletes",
+    )
+    assert out["statuses"] == [409]  # the re-plan was never sent
+    assert len(live.state("qa")) == 40
+
+
+def test_ts_empty_source_is_refused_unless_everything_is_allowed(live: Live) -> None:
+    live.upsert_ts("qa", rows(12))
+    out = live.upsert_ts("qa", [])
+    assert (out["thrown"]["name"], out["thrown"]["kind"], out["thrown"]["code"]) == (
+        "DeleteGuardError",
+        "delete_guard",
+        "empty_source",
+    )
+    assert "--max-delete 100%" in out["thrown"]["message"]
+    assert len(live.state("qa")) == 12
+    out = live.upsert_ts("qa", rows(3), ', maxDelete: "100%"')
+    assert out["summary"]["deleted"] == 9 and len(live.state("qa")) == 3
+    out = live.upsert_ts("qa", rows(1), ", maxDelete: 1")
+    assert out["thrown"]["code"] == "too_many_deletes" and len(live.state("qa")) == 3
+    out = live.upsert_ts("qa", rows(1), ", maxDelete: 2")
+    assert out["summary"]["deleted"] == 2 and len(live.state("qa")) == 1
 
 
 def test_server_errors_arrive_as_typed_errors(live: Live) -> None:
@@ -307,7 +396,14 @@ return { versions, byTag: byTag.map((d) => d.name), all: all.map((d) => d.name),
     assert out["page"]["nextCursor"] is not None and out["every"] == tests
     first = out["page"]["items"][0]
     assert first["hash"] == content_hash(first["input"], first["output"], first["metadata"])
-    assert out["got"]["summary"] == {"created": 30, "patched": 0, "deleted": 0, "unchanged": 0}
+    assert out["got"]["summary"] == {
+        "created": 30,
+        "patched": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "added": 30,
+        "updated": 0,
+    }
     assert (out["got"]["versionId"], out["got"]["total"]) == (v1.version_id, 30)
 
 
@@ -745,8 +841,10 @@ def test_ts_diff_versions_equals_python_and_pages(live: Live) -> None:
     )
     python = live.python.datasets.diff_versions("qa", v1.version_id, v2.version_id)
     assert (out["a"], out["b"]) == (v1.version_id, v2.version_id)
-    assert out["summary"] == python.summary.to_dict()
-    assert out["summary"] == {"created": 2, "patched": 9, "deleted": 1, "unchanged": 20}
+    counts = {k: out["summary"][k] for k in ("created", "patched", "deleted", "unchanged")}
+    assert counts == python.summary.to_dict()
+    assert counts == {"created": 2, "patched": 9, "deleted": 1, "unchanged": 20}
+    assert (out["summary"]["added"], out["summary"]["updated"]) == (2, 9)
     expected = [
         {
             "sourceId": c.source_id,
@@ -761,6 +859,73 @@ def test_ts_diff_versions_equals_python_and_pages(live: Live) -> None:
     assert out["changes"] == expected
     missing = live.node("return await client.datasets.diffVersions('qa', 1, 999);")
     assert missing["thrown"]["code"] == "version_not_found"
+
+
+SEED_V1 = [
+    {"id": "q1", "input": {"question": "What is AI?"}, "output": {"answer": "..."}, "metadata": {}},
+    {"id": "q2", "input": {"question": "What is ML?"}, "output": {"answer": "..."}, "metadata": {}},
+]
+SEED_V2 = [
+    {"id": "q1", "input": {"question": "What is AI?"}, "output": {"answer": "AI"}, "metadata": {}},
+    {"id": "q3", "input": {"question": "What is RL?"}, "output": {"answer": "..."}, "metadata": {}},
+]
+
+
+def test_ts_seed_loop_reuses_across_names_with_per_dataset_versions(live: Live) -> None:
+    """The seed's TypeScript loop: another dataset pushed in between does not shift version
+    numbers; the summary carries added/updated; the task gets the example with `id`; the
+    second experiment (another name, no taskVersion) runs q3 only and says where q1 came from."""
+    live.upsert_ts("elsewhere", SEED_V1)
+    out = live.node(
+        """
+        const asked = [];
+        const task = async (example) => {
+          asked.push(example.id);
+          return { answer: `stub: ${example.input.question}` };
+        };
+        const dataset = { datasetName: "support-benchmark" };
+        const up = (examples) =>
+          client.datasets.upsertDataset({ dataset, examples, sourceIdKey: "id" });
+        const run = (name, v) => ds.runExperiment({
+          client, experimentName: name, task,
+          dataset: { datasetId: v.datasetId, versionId: v.versionId },
+        });
+        const v1 = await up(input.v1);
+        const e1 = await run("support-v1", v1);
+        const v2 = await up(input.v2);
+        asked.length = 0;
+        const e2 = await run("support-v2", v2);
+        const runs = [];
+        for await (const r of client.experiments.iterRuns(e2.experimentId)) {
+          runs.push([r.sourceId, r.reusedFrom]);
+        }
+        return {
+          v1: v1.versionId, v2: v2.versionId, summary: v2.summary, e1: e1.experimentId,
+          ran: e2.ran, reused: e2.reused, asked, runs, text: e2.reuseSummary,
+          sources: e2.reusedSources,
+        };
+        """,
+        {"v1": SEED_V1, "v2": SEED_V2},
+    )
+    assert (out["v1"], out["v2"]) == (1, 2)
+    assert out["summary"] == {
+        "created": 1,
+        "patched": 1,
+        "deleted": 1,
+        "unchanged": 0,
+        "added": 1,
+        "updated": 1,
+    }
+    assert (out["ran"], out["reused"], out["asked"]) == (1, 1, ["q3"])
+    assert out["runs"] == [["q1", out["e1"]], ["q3", None]]
+    assert out["text"] == f"reused 1 from experiment {out['e1']} 'support-v1'"
+    assert out["sources"] == [{"experimentId": out["e1"], "name": "support-v1", "count": 1}]
+    assert live.versions("support-benchmark") == [2, 1]
+    first = live.node(
+        "return await client.datasets.getDataset("
+        "{ datasetName: 'support-benchmark' }, { versionId: 1 });"
+    )
+    assert first["versionId"] == 1 and first["total"] == 2
 
 
 def test_ts_rename_and_delete_act_on_the_server(live: Live) -> None:
